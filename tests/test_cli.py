@@ -1,0 +1,110 @@
+"""Every `stance` command, run as a user runs it: a subprocess with its exit code and output."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+STANCE = Path(sys.executable).parent / "stance"
+
+
+def run(*args: str, home: Path, check: bool = True) -> subprocess.CompletedProcess:
+    env = {**os.environ, "BENTOML_HOME": str(home), "COLUMNS": "200"}
+    result = subprocess.run([str(STANCE), *args], capture_output=True, text=True, env=env, cwd=ROOT,
+                            timeout=600)
+    assert "Traceback" not in result.stderr, result.stderr
+    if check:
+        assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+@pytest.fixture(scope="module")
+def cli_home(tmp_path_factory, tiny_base_model, sample_data):
+    """`stance train` on the tiny model into a fresh registry."""
+    home = tmp_path_factory.mktemp("cli-home")
+    train, test = sample_data
+    result = run("train", "--data", str(train), "--test-data", str(test), "--base-model", str(tiny_base_model),
+                 "--epochs", "1", "--max-length", "48", "--quiet", home=home)
+    assert "promoted (served)" in result.stdout
+    assert "baseline F1" in result.stdout
+    return home
+
+
+def test_data_check_passes_real_files_and_prints_counts(tmp_path):
+    result = run("data", "check", "data/test.csv", "--against", "data/train.csv", home=tmp_path)
+    assert "OK" in result.stdout and "euphemism" in result.stdout
+    assert "no sentence reaches TF-IDF similarity" in result.stdout
+
+
+def test_data_check_exits_2_and_names_rows(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("text,label\nFine sentence here.,assertion\nOther sentence.,denail\n", encoding="utf-8")
+    result = run("data", "check", str(bad), home=tmp_path, check=False)
+    assert result.returncode == 2
+    assert "row 3, field 'label': unknown label 'denail'; did you mean 'denial'?" in result.stdout
+
+
+def test_train_rejects_bad_options_and_bad_data(tmp_path, tiny_base_model):
+    result = run("train", "--epochs", "-1", home=tmp_path, check=False)
+    assert result.returncode == 2 and "epochs" in result.stderr
+    bad = tmp_path / "bad.csv"
+    bad.write_text("text,label\n,assertion\n", encoding="utf-8")
+    result = run("train", "--data", str(bad), "--base-model", str(tiny_base_model), home=tmp_path, check=False)
+    assert result.returncode == 2 and "row 2, field 'text': empty" in result.stderr
+
+
+def test_evaluate_writes_reports(cli_home, sample_data, tmp_path):
+    _, test = sample_data
+    result = run("evaluate", "--data", str(test), "--out", str(tmp_path / "out"), home=cli_home)
+    assert "macro" in result.stdout and "confusion matrix" in result.stdout
+    metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
+    assert metrics["n"] == 45 and metrics["model_version"].startswith("stance:")
+    assert (tmp_path / "out" / "confusion_matrix.png").is_file()
+    assert (tmp_path / "out" / "errors.csv").is_file()
+
+
+def test_evaluate_unknown_model_is_a_clear_error(cli_home):
+    result = run("evaluate", "--model", "nope", home=cli_home, check=False)
+    assert result.returncode == 1 and "no model version 'nope'" in result.stderr
+
+
+def test_predict_text_and_file_in_every_format(cli_home, tmp_path):
+    table = run("predict", "The minister denied the report. Prices rose.", home=cli_home)
+    assert "The minister denied the report." in table.stdout
+    article = ROOT / "seeds" / "seed_article.txt"
+    text = article.read_text(encoding="utf-8")
+    rows = [json.loads(line) for line in run("predict", "--file", str(article), "--format", "jsonl",
+                                             home=cli_home).stdout.splitlines()]
+    assert len(rows) >= 10 and all(text[r["start"]:r["end"]] == r["text"] for r in rows)
+    run("predict", "--file", str(article), "--format", "csv", "--out", str(tmp_path / "out.csv"), home=cli_home)
+    assert len(list(csv.DictReader((tmp_path / "out.csv").open(encoding="utf-8")))) == len(rows)
+    document = json.loads(run("predict", "--file", "seeds/seed_sentences.csv", "--format", "json",
+                              home=cli_home).stdout)
+    assert [s["document"] for s in document["sentences"]] == [1, 2, 3, 4, 5, 6]
+    run("predict", "Short text.", "--format", "table", "--out", str(tmp_path / "t.txt"), home=cli_home)
+    assert "Short text." in (tmp_path / "t.txt").read_text()
+
+
+def test_predict_bad_input_exits_2(cli_home, tmp_path):
+    assert run("predict", home=cli_home, check=False).returncode == 2
+    assert run("predict", "x", "--format", "xml", home=cli_home, check=False).returncode == 2
+    missing = run("predict", "--file", str(tmp_path / "none.txt"), home=cli_home, check=False)
+    assert missing.returncode == 2 and "no such file" in missing.stderr
+
+
+def test_models_lists_the_promoted_version(cli_home):
+    result = run("models", home=cli_home)
+    assert "stance:" in result.stdout and "yes" in result.stdout
+
+
+def test_commands_without_a_model_say_how_to_get_one(tmp_path):
+    result = run("predict", "Anything at all.", home=tmp_path, check=False)
+    assert result.returncode == 1 and "stance train" in result.stderr

@@ -1,0 +1,25 @@
+"""The real all-MiniLM-L6-v2 base model, fine-tuned on a small sample, end to end."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import TEST_CSV, TRAIN_CSV, write_stratified_sample
+from training.config import StanceConfig
+from training.inference import StanceClassifier
+from training.pipeline import train_and_register
+from training.registry import Registry
+
+
+@pytest.mark.slow
+def test_real_base_model_learns_the_task_from_a_small_sample(tmp_path):
+    train = write_stratified_sample(TRAIN_CSV, tmp_path / "train.csv", per_label=100)
+    test = write_stratified_sample(TEST_CSV, tmp_path / "test.csv", per_label=30)
+    config = StanceConfig(train_path=train, test_path=test, epochs=3, max_length=64, batch_size=16)
+    registry = Registry(tmp_path / "home")
+    result = train_and_register(config, registry, show_progress=False)
+    assert result.promoted
+    assert result.evaluation.model.macro_f1 > 0.55, result.evaluation.model
+    classifier = StanceClassifier.from_dir(registry.path_of(result.tag), version=result.tag)
+    label = classifier.predict(["The ministry categorically denied the reports, calling them fabricated."])[0]
+    assert label.label == "denial"

