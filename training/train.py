@@ -117,7 +117,7 @@ def train_model(examples: list[Example], config: StanceConfig, output_dir: Path,
         validation = trainer.evaluate()
         output_dir = Path(output_dir)
         trainer.save_model(str(output_dir))
-    write_manifest(output_dir, labels=config.labels, config=config.model_dump(mode="json"))
+    write_manifest(output_dir, labels=config.labels, config=config.record())
     return TrainingResult(
         model_dir=output_dir,
         train_rows=len(train_examples),
