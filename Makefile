@@ -6,8 +6,10 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export BENTOML_DO_NOT_TRACK := True
 export TOKENIZERS_PARALLELISM := false
+# The model registry (BentoML store) lives in the project unless BENTOML_HOME is set.
+export BENTOML_HOME ?= $(CURDIR)/models
 
-.PHONY: install train test data-check clean
+.PHONY: install train serve test data-check bench clean
 
 install: $(STAMP)
 
@@ -22,12 +24,20 @@ $(STAMP): pyproject.toml
 train: install
 	$(BIN)/stance train
 
+# Trains the default model first when the registry holds none. HOST=0.0.0.0 PORT=8080 to change.
+serve: install
+	$(BIN)/stance serve $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
+
 data-check: install
 	$(BIN)/stance data check data/train.csv
 	$(BIN)/stance data check data/test.csv --against data/train.csv
 
 test: install
 	$(BIN)/pytest
+
+# In-process and HTTP throughput of the promoted model (a few minutes).
+bench: install
+	$(BIN)/python benchmarks/bench_service.py
 
 clean:
 	rm -rf $(VENV) reports .pytest_cache

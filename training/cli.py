@@ -201,6 +201,24 @@ def _table_text(rows, classifier) -> str:
 
 
 @app.command()
+def serve(
+    host: Annotated[Optional[str], typer.Option(help="Address to bind [default: 127.0.0.1].")] = None,
+    port: Annotated[Optional[int], typer.Option(help="Port [default: 3000].")] = None,
+) -> None:
+    """Serve the promoted model over HTTP with BentoML; train the default model first if none exists."""
+    from training.pipeline import train_and_register
+    from training.registry import Registry
+
+    with _user_errors():
+        config = StanceConfig().with_overrides(host=host, port=port)
+        if Registry().promoted() is None:
+            _console().print("no promoted model yet: training the default model first")
+            train_and_register(config)
+    bentoml = str(Path(sys.executable).parent / "bentoml")
+    os.execv(bentoml, [bentoml, "serve", "service.service:Stance", "--host", config.host, "--port", str(config.port)])
+
+
+@app.command()
 def models() -> None:
     """List the stored model versions and which one is promoted."""
     from training.registry import Registry

@@ -55,6 +55,20 @@ class StanceConfig(BaseModel):
     max_text_chars: int = Field(2000, ge=1)
     # Longest accepted input to `predict --file`, in characters.
     max_file_chars: int = Field(5_000_000, ge=1)
+    # Most sentences one /classify request may carry.
+    max_sentences_per_request: int = Field(256, ge=1)
+    # Longest text one /analyze request may carry, in characters.
+    max_analyze_chars: int = Field(100_000, ge=1)
+    # Largest HTTP request body the service reads, in bytes.
+    max_body_bytes: int = Field(2_000_000, ge=1024)
+    # Most sentences BentoML's adaptive batching puts into one forward pass.
+    max_batch_size: int = Field(64, ge=1)
+    # Longest a request waits in the batching queue, in milliseconds.
+    max_batch_latency_ms: int = Field(200, ge=1)
+    # Address `make serve` binds.
+    host: str = "127.0.0.1"
+    # Port `make serve` listens on.
+    port: int = Field(3000, ge=1, le=65535)
     # TF-IDF similarity at or above which a test sentence counts as a copy of a training one.
     max_train_test_similarity: float = Field(0.8, gt=0, le=1)
 

@@ -1,0 +1,1 @@
+"""The HTTP service (BentoML) on top of the training package's inference path."""

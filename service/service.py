@@ -1,0 +1,129 @@
+"""The stance HTTP service (BentoML 1.4).
+
+Two services: `Stance` is the public API (validation, sentence splitting, auth) and imports
+no deep-learning code; `StanceModel` holds the promoted model version and answers one
+batchable `predict`, so that concurrent callers share forward passes through BentoML's
+adaptive batching. Both use the training package's `StanceClassifier`, the same class
+`stance evaluate` and `stance predict` use.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from typing import Annotated
+
+import bentoml
+from pydantic import AfterValidator, Field
+
+from service.middleware import ApiKeyMiddleware, BodyLimitMiddleware
+from service.schemas import AnalyzedSentence, AnalyzeResponse, ClassifyResponse, ModelDescription, SentenceScores
+from training.config import StanceConfig
+from training.labels import LABELS
+
+CONFIG = StanceConfig()
+
+
+def served_tag() -> str:
+    """The model version to serve: $STANCE_MODEL, else the registry's promoted version.
+
+    Inside a built Bento there is no promotion record, only the bundled version, which is
+    then the one served.
+    """
+    from training.registry import Registry
+
+    tag = os.environ.get("STANCE_MODEL") or Registry().promoted()
+    if tag:
+        return tag
+    bundled = bentoml.models.list("stance")
+    if len(bundled) == 1:
+        return str(bundled[0].tag)
+    raise RuntimeError("no promoted stance model: run `make train` (or `stance train`) first")
+
+
+def _not_blank(text: str) -> str:
+    if not text.strip():
+        raise ValueError("must not be empty or blank")
+    return text
+
+
+Sentence = Annotated[str, Field(max_length=CONFIG.max_text_chars), AfterValidator(_not_blank)]
+Sentences = Annotated[list[Sentence], Field(min_length=1, max_length=CONFIG.max_sentences_per_request)]
+Text = Annotated[str, Field(max_length=CONFIG.max_analyze_chars), AfterValidator(_not_blank)]
+
+
+@bentoml.service(name="stance-model", workers=1, traffic={"timeout": 120})
+class StanceModel:
+    """The promoted model version, behind one batchable prediction API."""
+
+    bento_model = bentoml.models.BentoModel(served_tag())
+
+    def __init__(self) -> None:
+        from training.inference import StanceClassifier
+
+        self.classifier = StanceClassifier.from_dir(self.bento_model.path, version=str(self.bento_model.tag),
+                                                    batch_size=CONFIG.max_batch_size)
+        self.metadata = dict(self.bento_model.info.metadata)
+        self.created = self.bento_model.info.creation_time.isoformat(timespec="seconds")
+
+    @bentoml.api(batchable=True, max_batch_size=CONFIG.max_batch_size,
+                 max_latency_ms=CONFIG.max_batch_latency_ms)
+    def predict(self, sentences: list[str]) -> list[dict]:
+        """Label and per-label probabilities of each sentence, tagged with the model version."""
+        return [{"label": p.label, "scores": p.scores, "model_version": self.classifier.version}
+                for p in self.classifier.predict(sentences)]
+
+    @bentoml.api
+    def describe(self) -> dict:
+        """The served version, its labels, creation time, training data and stored metrics."""
+        return ModelDescription(
+            model_version=self.classifier.version,
+            labels=list(self.classifier.labels),
+            created=self.created,
+            train_rows=self.metadata.get("train_rows"),
+            train_sha256=self.metadata.get("train_sha256"),
+            metrics=self.metadata.get("test_metrics", {}),
+        ).model_dump()
+
+
+@bentoml.service(name="stance", workers=1, traffic={"timeout": 120},
+                 http={"host": CONFIG.host, "port": CONFIG.port})
+class Stance:
+    """Public API: /classify, /analyze, /model."""
+
+    model = bentoml.depends(StanceModel)
+
+    @bentoml.api(route="/classify")
+    async def classify(self, sentences: Sentences) -> ClassifyResponse:
+        """Label each sentence as it is given (no splitting)."""
+        predictions = await self.model.to_async.predict(sentences)
+        return ClassifyResponse(
+            model_version=predictions[0]["model_version"],
+            results=[SentenceScores(text=text, label=p["label"], scores=p["scores"])
+                     for text, p in zip(sentences, predictions)],
+        )
+
+    @bentoml.api(route="/analyze")
+    async def analyze(self, text: Text) -> AnalyzeResponse:
+        """Split a text into sentences (exact offsets) and label each."""
+        from training.segment import split_sentences
+
+        spans = split_sentences(text)
+        predictions = await self.model.to_async.predict([span.text for span in spans]) if spans else []
+        version = predictions[0]["model_version"] if predictions else (await self.model.to_async.describe())["model_version"]
+        counts = Counter(p["label"] for p in predictions)
+        return AnalyzeResponse(
+            model_version=version,
+            sentences=[AnalyzedSentence(text=span.text, start=span.start, end=span.end, label=p["label"],
+                                        scores=p["scores"]) for span, p in zip(spans, predictions)],
+            counts={label: counts.get(label, 0) for label in LABELS},
+        )
+
+    @bentoml.api(route="/model")
+    async def model_info(self) -> ModelDescription:
+        """The served model version and the metrics stored with it."""
+        return ModelDescription(**await self.model.to_async.describe())
+
+
+Stance.add_asgi_middleware(BodyLimitMiddleware, limit=CONFIG.max_body_bytes)
+Stance.add_asgi_middleware(ApiKeyMiddleware, protected=("/classify", "/analyze", "/model"))
