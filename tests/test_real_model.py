@@ -1,10 +1,12 @@
-"""The real all-MiniLM-L6-v2 base model, fine-tuned on a small sample, end to end."""
+"""The real all-MiniLM-L6-v2 base model, fine-tuned on a small sample, evaluated and served."""
 
 from __future__ import annotations
 
 import pytest
 
-from conftest import TEST_CSV, TRAIN_CSV, write_stratified_sample
+import httpx
+
+from conftest import TEST_CSV, TRAIN_CSV, Server, write_stratified_sample
 from training.config import StanceConfig
 from training.inference import StanceClassifier
 from training.pipeline import train_and_register
@@ -21,5 +23,11 @@ def test_real_base_model_learns_the_task_from_a_small_sample(tmp_path):
     assert result.promoted
     assert result.evaluation.model.macro_f1 > 0.55, result.evaluation.model
     classifier = StanceClassifier.from_dir(registry.path_of(result.tag), version=result.tag)
-    label = classifier.predict(["The ministry categorically denied the reports, calling them fabricated."])[0]
-    assert label.label == "denial"
+    sentence = "The ministry categorically denied the reports, calling them fabricated."
+    expected = classifier.predict([sentence])[0]
+    assert expected.label == "denial"
+    with Server(registry.home) as server:
+        served = httpx.post(f"{server.url}/classify", json={"sentences": [sentence]}, timeout=60).json()
+    assert served["model_version"] == result.tag
+    assert served["results"][0]["label"] == "denial"
+    assert served["results"][0]["scores"] == pytest.approx(expected.scores, abs=1e-4)

@@ -80,7 +80,7 @@ def test_bentoml_endpoints_stay_available(server):
     ("/classify", {"sentences": []}, ["sentences"], "at least 1"),
     ("/classify", {"sentences": ["fine", "   "]}, ["sentences", 1], "blank"),
     ("/classify", {"sentences": [3]}, ["sentences", 0], "string"),
-    ("/classify", {"sentences": "one string"}, ["sentences"], "list"),
+    ("/classify", {"sentences": "one string"}, ["sentences"], "array"),
     ("/classify", {"text": ["x"]}, ["sentences"], "required"),
     ("/classify", {"sentences": ["x"] * 257}, ["sentences"], "at most 256"),
     ("/classify", {"sentences": ["x" * 2001]}, ["sentences", 0], "at most 2000 characters"),
