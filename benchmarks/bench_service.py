@@ -81,7 +81,10 @@ class ServedModel:
 
     def __exit__(self, *exc):
         os.killpg(self.process.pid, signal.SIGTERM)
-        self.process.wait(timeout=30)
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
 
 
 async def http_load(url: str, bodies: list[dict], clients: int) -> dict:

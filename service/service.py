@@ -22,6 +22,7 @@ from training.config import StanceConfig
 from training.labels import LABELS
 
 CONFIG = StanceConfig()
+PREDICT_ATTEMPTS = 3
 
 
 def served_tag() -> str:
@@ -93,10 +94,28 @@ class Stance:
 
     model = bentoml.depends(StanceModel)
 
+    async def _predict(self, sentences: list[str]) -> list[dict]:
+        """Call the model service, retrying a connection it dropped.
+
+        The model server drops a connection without answering when BentoML's batching
+        dispatcher cancels a queued request (see `max_batch_latency_ms`) or a keep-alive
+        connection is closed under the client (bentoml/BentoML#3669, #4971); the caller then
+        sees ServerDisconnectedError or ClientConnectionResetError. `predict` is pure, so
+        sending it again is safe.
+        """
+        import aiohttp
+
+        for attempt in range(PREDICT_ATTEMPTS):
+            try:
+                return await self.model.to_async.predict(sentences)
+            except aiohttp.ClientConnectionError:
+                if attempt == PREDICT_ATTEMPTS - 1:
+                    raise
+
     @bentoml.api(route="/classify")
     async def classify(self, sentences: Sentences) -> ClassifyResponse:
         """Label each sentence as it is given (no splitting)."""
-        predictions = await self.model.to_async.predict(sentences)
+        predictions = await self._predict(sentences)
         return ClassifyResponse(
             model_version=predictions[0]["model_version"],
             results=[SentenceScores(text=text, label=p["label"], scores=p["scores"])
@@ -109,7 +128,7 @@ class Stance:
         from training.segment import split_sentences
 
         spans = split_sentences(text)
-        predictions = await self.model.to_async.predict([span.text for span in spans]) if spans else []
+        predictions = await self._predict([span.text for span in spans]) if spans else []
         version = predictions[0]["model_version"] if predictions else (await self.model.to_async.describe())["model_version"]
         counts = Counter(p["label"] for p in predictions)
         return AnalyzeResponse(

@@ -63,9 +63,11 @@ class StanceConfig(BaseModel):
     max_body_bytes: int = Field(2_000_000, ge=1024)
     # Most sentences BentoML's adaptive batching puts into one forward pass.
     max_batch_size: int = Field(64, ge=1)
-    # Latency (ms) past which BentoML's batching dispatcher refuses queued requests with 503;
-    # the batching wait itself adapts to traffic and stays far below it.
-    max_batch_latency_ms: int = Field(10_000, ge=1)
+    # BentoML's max_latency_ms. Its dispatcher drops queued requests whose estimated latency
+    # exceeds it, and before it has measured the model it estimates max_latency/15 s per
+    # sentence (capped at 2 s), so a low value drops the first burst of concurrent callers.
+    # The batching wait itself adapts to traffic and stays far below this ceiling.
+    max_batch_latency_ms: int = Field(120_000, ge=1)
     # Address `make serve` binds.
     host: str = "127.0.0.1"
     # Port `make serve` listens on.
