@@ -137,15 +137,15 @@ def run(sentences: list[str], requests_per_client: int) -> dict:
 
 def print_table(results: dict) -> None:
     print(f"model {results['in_process'][0]['model_version']}")
-    print(f"{'measurement':42} {'sent/s':>9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
+    print(f"{'measurement':42} {'sent/s':>9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'failed':>7}")
     for row in results["in_process"]:
         print(f"{'in-process, batch ' + str(row['batch_size']):42} {row['sentences_per_s']:>9}")
     for row in results["http_single"]:
         print(f"{'HTTP 1 sentence/request, ' + str(row['clients']) + ' clients':42} {row['sentences_per_s']:>9} "
-              f"{row['requests_per_s']:>8} {row['p50_ms']:>8} {row['p99_ms']:>8}")
+              f"{row['requests_per_s']:>8} {row['p50_ms']:>8} {row['p99_ms']:>8} {row['failed']:>7}")
     row = results["http_batch64"]
     print(f"{'HTTP 64 sentences/request, 4 clients':42} {row['sentences_per_s']:>9} {row['requests_per_s']:>8} "
-          f"{row['p50_ms']:>8} {row['p99_ms']:>8}")
+          f"{row['p50_ms']:>8} {row['p99_ms']:>8} {row['failed']:>7}")
     print(f"HTTP/in-process (batch 32): single sentences at 32 clients "
           f"{results['ratio_http_single32_to_in_process_b32']:.2f}, 64-sentence bodies "
           f"{results['ratio_http_batch64_to_in_process_b32']:.2f}")
