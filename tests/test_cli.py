@@ -52,6 +52,15 @@ def test_data_check_exits_2_and_names_rows(tmp_path):
     assert "row 3, field 'label': unknown label 'denail'; did you mean 'denial'?" in result.stdout
 
 
+def test_data_check_against_refuses_copies_of_training_sentences(tmp_path):
+    train_row = next(csv.DictReader((ROOT / "data" / "train.csv").open(encoding="utf-8")))
+    copy = tmp_path / "copy.csv"
+    copy.write_text(f"text,label\n\"{train_row['text']}\",{train_row['label']}\n", encoding="utf-8")
+    result = run("data", "check", str(copy), "--against", "data/train.csv", home=tmp_path, check=False)
+    assert result.returncode == 2
+    assert "row 2: TF-IDF similarity 1.00 (limit 0.8) with training row 2" in result.stdout
+
+
 def test_train_rejects_bad_options_and_bad_data(tmp_path, tiny_base_model):
     result = run("train", "--epochs", "-1", home=tmp_path, check=False)
     assert result.returncode == 2 and "epochs" in result.stderr
