@@ -99,7 +99,6 @@ def train(
 ) -> None:
     """Fine-tune a new model version, score it on the test set and store it in the registry."""
     from training.pipeline import train_and_register
-    from training.report import show_evaluation
 
     console = _console()
     with _user_errors():
@@ -108,6 +107,12 @@ def train(
             batch_size=batch_size, learning_rate=learning_rate, max_length=max_length, seed=seed)
         console.print(f"training on {config.train_path} from {config.resolved_base_model()}")
         result = train_and_register(config, show_progress=not quiet)
+    _show_training(result, console)
+
+
+def _show_training(result, console: Console) -> None:
+    from training.report import show_evaluation
+
     training = result.training
     console.print(f"trained {training.epochs_run:g} epochs on {training.train_rows} sentences "
                   f"(+{training.validation_rows} validation, macro-F1 {training.validation_macro_f1:.3f}) "
@@ -213,7 +218,7 @@ def serve(
         config = StanceConfig().with_overrides(host=host, port=port)
         if Registry().promoted() is None:
             _console().print("no promoted model yet: training the default model first")
-            train_and_register(config)
+            _show_training(train_and_register(config), _console())
     bentoml = str(Path(sys.executable).parent / "bentoml")
     os.execv(bentoml, [bentoml, "serve", "service.service:Stance", "--host", config.host, "--port", str(config.port)])
 
