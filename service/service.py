@@ -127,12 +127,11 @@ class Stance:
         """Split a text into sentences (exact offsets) and label each."""
         from training.segment import split_sentences
 
-        spans = split_sentences(text)
-        predictions = await self._predict([span.text for span in spans]) if spans else []
-        version = predictions[0]["model_version"] if predictions else (await self.model.to_async.describe())["model_version"]
+        spans = split_sentences(text)  # never empty: the text is not blank
+        predictions = await self._predict([span.text for span in spans])
         counts = Counter(p["label"] for p in predictions)
         return AnalyzeResponse(
-            model_version=version,
+            model_version=predictions[0]["model_version"],
             sentences=[AnalyzedSentence(text=span.text, start=span.start, end=span.end, label=p["label"],
                                         scores=p["scores"]) for span, p in zip(spans, predictions)],
             counts={label: counts.get(label, 0) for label in LABELS},
