@@ -114,6 +114,18 @@ def test_models_lists_the_promoted_version(cli_home):
     assert "stance:" in result.stdout and "yes" in result.stdout
 
 
+def test_promote_and_rollback(tmp_path, cli_home):
+    import shutil
+
+    home = tmp_path / "home"
+    shutil.copytree(cli_home, home)
+    (tag,) = [line.split()[0] for line in run("models", home=home).stdout.splitlines() if "stance:" in line]
+    assert "is now promoted" in run("promote", tag, home=home).stdout
+    assert "rolled back" in run("rollback", home=home).stdout
+    unknown = run("promote", "nope", home=home, check=False)
+    assert unknown.returncode == 1 and "no model version 'nope'" in unknown.stderr
+
+
 def test_commands_without_a_model_say_how_to_get_one(tmp_path):
     result = run("predict", "Anything at all.", home=tmp_path, check=False)
     assert result.returncode == 1 and "stance train" in result.stderr

@@ -58,3 +58,16 @@ def test_versions_resolve_by_unique_prefix(tmp_path, model_dir):
     assert registry.tag_of(tag.split(":")[1][:5]) == tag
     with pytest.raises(RegistryError, match="no model version 'zzz'"):
         registry.tag_of("zzz")
+
+
+def test_rollback_re_promotes_the_previous_version(tmp_path, model_dir):
+    registry = Registry(tmp_path / "home")
+    first = add_version(registry, model_dir, "first")
+    second = add_version(registry, model_dir, "second")
+    registry.promote(first)
+    with pytest.raises(RegistryError, match="nothing to roll back to"):
+        registry.rollback()
+    registry.promote(second)
+    assert registry.rollback() == first == registry.promoted()
+    record = json.loads((registry.home / PROMOTION_FILE).read_text())
+    assert record["history"][-1]["reason"] == f"rollback from {second}"

@@ -224,6 +224,26 @@ def serve(
 
 
 @app.command()
+def promote(version: Annotated[str, typer.Argument(help="Version to serve (tag, version or unique prefix).")]) -> None:
+    """Make VERSION the promoted (served) model version."""
+    from training.registry import Registry
+
+    with _user_errors():
+        tag = Registry().promote(version)
+    _console().print(f"[bold]{tag}[/bold] is now promoted")
+
+
+@app.command()
+def rollback() -> None:
+    """Re-promote the version that was promoted before the current one."""
+    from training.registry import Registry
+
+    with _user_errors():
+        tag = Registry().rollback()
+    _console().print(f"rolled back: [bold]{tag}[/bold] is promoted again")
+
+
+@app.command()
 def models() -> None:
     """List the stored model versions and which one is promoted."""
     from training.registry import Registry

@@ -123,3 +123,11 @@ class Registry:
         record["promoted"] = tag
         atomic_write_text(self.home / PROMOTION_FILE, json.dumps(record, indent=2))
         return tag
+
+    def rollback(self) -> str:
+        """Re-promote the version that was promoted before the current one."""
+        history = self._promotion_record()["history"]
+        if len(history) < 2:
+            raise RegistryError("nothing to roll back to: only one version has ever been promoted")
+        previous = history[-2]["version"]
+        return self.promote(previous, reason=f"rollback from {history[-1]['version']}")
