@@ -9,17 +9,13 @@ import argparse
 import asyncio
 import csv
 import json
-import os
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
-import psutil
+
+from service.launcher import ServerProcess
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -43,48 +39,6 @@ def in_process(sentences: list[str], batch_size: int) -> dict:
         rates.append(len(sentences) / (time.perf_counter() - started))
     return {"batch_size": batch_size, "sentences_per_s": round(statistics.median(rates), 1),
             "model_version": classifier.version}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class ServedModel:
-    """`bentoml serve` in a subprocess; reports seconds to ready and resident memory."""
-
-    def __init__(self):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self):
-        bentoml = str(Path(sys.executable).parent / "bentoml")
-        started = time.perf_counter()
-        self.process = subprocess.Popen([bentoml, "serve", "service.service:Stance", "--port", str(self.port)],
-                                        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                        start_new_session=True)
-        while time.perf_counter() - started < 300:
-            try:
-                if httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200:
-                    self.ready_s = time.perf_counter() - started
-                    return self
-            except httpx.HTTPError:
-                time.sleep(0.25)
-        raise RuntimeError("server not ready in 300 s")
-
-    def resident_mib(self) -> dict:
-        root = psutil.Process(self.process.pid)
-        processes = [root, *root.children(recursive=True)]
-        per = {f"{p.pid} {' '.join(p.cmdline()[-3:])[:60]}": p.memory_info().rss / 2**20 for p in processes}
-        return {"total": round(sum(per.values()), 1), "processes": {k: round(v, 1) for k, v in per.items()}}
-
-    def __exit__(self, *exc):
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
 
 
 async def http_load(url: str, bodies: list[dict], clients: int) -> dict:
@@ -117,7 +71,7 @@ async def http_load(url: str, bodies: list[dict], clients: int) -> dict:
 
 def run(sentences: list[str], requests_per_client: int) -> dict:
     results = {"in_process": [in_process(sentences, 1), in_process(sentences, 32)]}
-    with ServedModel() as server:
+    with ServerProcess() as server:
         results["server_ready_s"] = round(server.ready_s, 1)
         asyncio.run(http_load(server.url, [{"sentences": [s]} for s in sentences[:32]], 8))
         results["http_single"] = [

@@ -5,14 +5,11 @@ from __future__ import annotations
 import csv
 import os
 import random
-import signal
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
+
+from service.launcher import ServerProcess
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("BENTOML_DO_NOT_TRACK", "True")
@@ -91,47 +88,9 @@ def use_registry(monkeypatch, tiny_registry):
     return tiny_registry
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Server:
-    """A real `bentoml serve` subprocess on a free loopback port."""
+class Server(ServerProcess):
+    """The real service over `home`'s registry, its log kept beside the registry."""
 
     def __init__(self, home: Path, extra_env: dict[str, str] | None = None):
-        self.home = home
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "BENTOML_HOME": str(home), **(extra_env or {})}
-        self.process = None
+        super().__init__(env={"BENTOML_HOME": str(home), **(extra_env or {})}, ready_timeout=180)
         self.log = home / f"server-{self.port}.log"
-
-    def __enter__(self) -> "Server":
-        import httpx
-
-        bentoml = Path(sys.executable).parent / "bentoml"
-        self.process = subprocess.Popen(
-            [str(bentoml), "serve", "service.service:Stance", "--host", "127.0.0.1", "--port", str(self.port)],
-            cwd=ROOT, env=self.env, stdout=self.log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited: {self.log.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
-        self.__exit__()
-        raise RuntimeError(f"server not ready in 180 s: {self.log.read_text()[-3000:]}")
-
-    def __exit__(self, *exc) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)

@@ -211,6 +211,7 @@ def serve(
     port: Annotated[Optional[int], typer.Option(help="Port [default: 3000].")] = None,
 ) -> None:
     """Serve the promoted model over HTTP with BentoML; train the default model first if none exists."""
+    from service.launcher import serve_command
     from training.pipeline import train_and_register
     from training.registry import Registry
 
@@ -219,8 +220,8 @@ def serve(
         if Registry().promoted() is None:
             _console().print("no promoted model yet: training the default model first")
             _show_training(train_and_register(config), _console())
-    bentoml = str(Path(sys.executable).parent / "bentoml")
-    os.execv(bentoml, [bentoml, "serve", "service.service:Stance", "--host", config.host, "--port", str(config.port)])
+    command = serve_command(config.host, config.port)
+    os.execv(command[0], command)
 
 
 @app.command()
