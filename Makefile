@@ -9,7 +9,7 @@ export TOKENIZERS_PARALLELISM := false
 # The model registry (BentoML store) lives in the project unless BENTOML_HOME is set.
 export BENTOML_HOME ?= $(CURDIR)/models
 
-.PHONY: install train serve test data-check bench clean
+.PHONY: install train serve test data-check bench bench-switch clean
 
 install: $(STAMP)
 
@@ -38,6 +38,10 @@ test: install
 # In-process and HTTP throughput of the promoted model (a few minutes).
 bench: install
 	$(BIN)/python benchmarks/bench_service.py
+
+# Seconds from `stance promote` to the running service answering with that version, under load.
+bench-switch: install
+	$(BIN)/python benchmarks/bench_switch.py
 
 clean:
 	rm -rf $(VENV) reports .pytest_cache

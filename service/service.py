@@ -42,6 +42,22 @@ def served_tag() -> str:
     raise RuntimeError("no promoted stance model: run `make train` (or `stance train`) first")
 
 
+def _keep_one_session(proxy: object) -> None:
+    """Stop BentoML's inter-service client from replacing its HTTP session under load.
+
+    BentoML 1.4.30+ closes the client's aiohttp session every 100 requests or 300 s
+    (`SessionManager.max_requests`/`max_age`) even while other requests are in flight on it.
+    Those fail with a disconnect, and a request still waiting for a connection hangs until
+    the traffic timeout (seen here as a 504 after 120 s in the promotion-under-load test).
+    One long-lived session avoids both. The attributes are private, so a BentoML without
+    them is left as it is.
+    """
+    manager = getattr(getattr(proxy, "_async", None), "_session_manager", None)
+    if manager is not None and hasattr(manager, "max_requests"):
+        manager.max_requests = float("inf")
+        manager.max_age = float("inf")
+
+
 def _not_blank(text: str) -> str:
     if not text.strip():
         raise ValueError("must not be empty or blank")
@@ -55,35 +71,53 @@ Text = Annotated[str, Field(max_length=CONFIG.max_analyze_chars), AfterValidator
 
 @bentoml.service(name="stance-model", workers=1, traffic={"timeout": 120})
 class StanceModel:
-    """The promoted model version, behind one batchable prediction API."""
+    """The promoted model version, behind one batchable prediction API.
+
+    It starts with the version bundled at class scope and then follows the registry's
+    promotions (`stance promote`, `stance rollback`, an accepted `stance retrain`) without
+    a restart, unless $STANCE_MODEL pins a version.
+    """
 
     bento_model = bentoml.models.BentoModel(served_tag())
 
     def __init__(self) -> None:
+        from service.following import LoadedVersion, VersionFollower, load_version
         from training.inference import StanceClassifier
+        from training.registry import Registry
 
-        self.classifier = StanceClassifier.from_dir(self.bento_model.path, version=str(self.bento_model.tag),
-                                                    batch_size=CONFIG.max_batch_size)
-        self.metadata = dict(self.bento_model.info.metadata)
-        self.created = self.bento_model.info.creation_time.isoformat(timespec="seconds")
+        initial = LoadedVersion(
+            classifier=StanceClassifier.from_dir(self.bento_model.path, version=str(self.bento_model.tag),
+                                                 batch_size=CONFIG.max_batch_size),
+            metadata=dict(self.bento_model.info.metadata),
+            created=self.bento_model.info.creation_time.isoformat(timespec="seconds"),
+        )
+        registry = Registry()
+        pinned = bool(os.environ.get("STANCE_MODEL"))
+        self.version = VersionFollower(
+            initial, promoted=(lambda: None) if pinned else registry.promoted,
+            load=lambda tag: load_version(registry, tag, batch_size=CONFIG.max_batch_size),
+            poll_seconds=CONFIG.reload_poll_seconds)
+        self.version.start()
 
     @bentoml.api(batchable=True, max_batch_size=CONFIG.max_batch_size,
                  max_latency_ms=CONFIG.max_batch_latency_ms)
     def predict(self, sentences: list[str]) -> list[dict]:
         """Label and per-label probabilities of each sentence, tagged with the model version."""
-        return [{"label": p.label, "scores": p.scores, "model_version": self.classifier.version}
-                for p in self.classifier.predict(sentences)]
+        classifier = self.version.current.classifier  # one version for the whole batch
+        return [{"label": p.label, "scores": p.scores, "model_version": classifier.version}
+                for p in classifier.predict(sentences)]
 
     @bentoml.api
     def describe(self) -> dict:
         """The served version, its labels, creation time, training data and stored metrics."""
+        current = self.version.current
         return ModelDescription(
-            model_version=self.classifier.version,
-            labels=list(self.classifier.labels),
-            created=self.created,
-            train_rows=self.metadata.get("train_rows"),
-            train_sha256=self.metadata.get("train_sha256"),
-            metrics=self.metadata.get("test_metrics", {}),
+            model_version=current.classifier.version,
+            labels=list(current.classifier.labels),
+            created=current.created,
+            train_rows=current.metadata.get("train_rows"),
+            train_sha256=current.metadata.get("train_sha256"),
+            metrics=current.metadata.get("test_metrics", {}),
         ).model_dump()
 
 
@@ -93,6 +127,9 @@ class Stance:
     """Public API: /classify, /analyze, /model."""
 
     model = bentoml.depends(StanceModel)
+
+    def __init__(self) -> None:
+        _keep_one_session(self.model)
 
     async def _predict(self, sentences: list[str]) -> list[dict]:
         """Call the model service, retrying a connection it dropped.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import os
 import random
+import shutil
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,40 @@ def write_stratified_sample(source: Path, target: Path, per_label: int, seed: in
         writer.writeheader()
         writer.writerows({key: row[key] for key in ("text", "label", "domain")} for row in kept)
     return target
+
+
+def write_new_batch(source: Path, exclude: list[Path], target: Path, per_label: int, *, seed: int = 1,
+                    wrong_labels: bool = False) -> Path:
+    """Rows of `source` that none of the `exclude` files hold, as an analyst's new file.
+
+    With `wrong_labels`, each row gets the next label in LABELS instead of its own: a batch
+    labelled wrongly on purpose.
+    """
+    from training.labels import LABELS
+
+    taken = {row["text"] for path in exclude for row in csv.DictReader(path.open(encoding="utf-8"))}
+    with source.open(encoding="utf-8", newline="") as stream:
+        rows = [row for row in csv.DictReader(stream) if row["text"] not in taken]
+    random.Random(seed).shuffle(rows)
+    kept, seen = [], {}
+    for row in rows:
+        if seen.get(row["label"], 0) < per_label:
+            seen[row["label"]] = seen.get(row["label"], 0) + 1
+            label = LABELS[(LABELS.index(row["label"]) + 1) % len(LABELS)] if wrong_labels else row["label"]
+            kept.append({"text": row["text"], "label": label, "domain": row["domain"]})
+    with target.open("w", encoding="utf-8", newline="") as stream:
+        writer = csv.DictWriter(stream, fieldnames=["text", "label", "domain"])
+        writer.writeheader()
+        writer.writerows(kept)
+    return target
+
+
+def copy_project(registry_home: Path, train: Path, test: Path, target: Path) -> tuple[Path, Path, Path]:
+    """A private copy of a registry and its data files, for tests that change them."""
+    shutil.copytree(registry_home, target / "home")
+    (target / "data").mkdir()
+    return target / "home", Path(shutil.copy(train, target / "data" / "train.csv")), \
+        Path(shutil.copy(test, target / "data" / "test.csv"))
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -129,3 +130,26 @@ def test_promote_and_rollback(tmp_path, cli_home):
 def test_commands_without_a_model_say_how_to_get_one(tmp_path):
     result = run("predict", "Anything at all.", home=tmp_path, check=False)
     assert result.returncode == 1 and "stance train" in result.stderr
+
+
+def test_retrain_refuses_bad_rows_with_exit_2_and_changes_nothing(tmp_path, cli_home, sample_data):
+    home = Path(shutil.copytree(cli_home, tmp_path / "home"))
+    train = Path(shutil.copy(sample_data[0], tmp_path / "train.csv"))
+    test = sample_data[1]
+    original = train.read_bytes()
+    existing = next(csv.DictReader(train.open(encoding="utf-8")))
+    other = next(label for label in ("assertion", "denial", "euphemism") if label != existing["label"])
+    bad = tmp_path / "new.csv"
+    with bad.open("w", encoding="utf-8", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerows([("text", "label"), (existing["text"], other), ("A new sentence.", "denail")])
+    paths = ("--train-data", str(train), "--test-data", str(test))
+    result = run("retrain", "--data", str(bad), *paths, home=home, check=False)
+    assert result.returncode == 2
+    assert f"row 2, field 'label': labelled '{other}' here but '{existing['label']}'" in result.stderr
+    assert "row 3, field 'label': unknown label 'denail'; did you mean 'denial'?" in result.stderr
+    assert train.read_bytes() == original
+    result = run("retrain", "--data", str(bad), *paths, "--holdout", "1.5", home=home, check=False)
+    assert result.returncode == 2 and "retrain_holdout_fraction" in result.stderr
+    result = run("retrain", "--data", str(train), *paths, home=home)
+    assert "nothing new" in result.stdout

@@ -21,6 +21,7 @@ data_app = typer.Typer(no_args_is_help=True, help="Validate labelled data files.
 app.add_typer(data_app, name="data")
 
 EXIT_BAD_INPUT = 2
+EXIT_REFUSED = 3
 
 
 def _console() -> Console:
@@ -38,9 +39,13 @@ def _user_errors():
 
     from training.data import DataError
     from training.registry import RegistryError
+    from training.retrain import NothingToRetrain
 
     try:
         yield
+    except NothingToRetrain as error:
+        _console().print(str(error))
+        raise typer.Exit(0) from None
     except DataError as error:
         _errors().print(f"[red]error[/red] {error}", markup=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
@@ -222,6 +227,45 @@ def serve(
             _show_training(train_and_register(config), _console())
     command = serve_command(config.host, config.port)
     os.execv(command[0], command)
+
+
+@app.command()
+def retrain(
+    data: Annotated[Path, typer.Option(help="New labelled rows (CSV or JSONL with text,label[,domain]).")],
+    relabel: Annotated[bool, typer.Option("--relabel", help="Let a row replace the label of the same "
+                                                           "sentence in the training data.")] = False,
+    holdout: Annotated[Optional[float], typer.Option(help="Share of the new rows kept out of training "
+                                                          "to measure the new data itself.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Merge and promote even if the gate refuses.")] = False,
+    train_data: Annotated[Optional[Path], typer.Option(help="Training file to merge into "
+                                                            "[default: data/train.csv].")] = None,
+    test_data: Annotated[Optional[Path], typer.Option(help="Frozen test file [default: data/test.csv].")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="Report folder [default: reports/retrain-<time>].")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bars.")] = False,
+) -> None:
+    """Merge new labelled rows, train a challenger, and promote it only if it is not worse.
+
+    Exit status: 0 promoted (or nothing new), 2 bad input (nothing merged), 3 refused by the
+    gate (the champion stays and the data is unchanged), 1 another run holds the registry.
+    """
+    from datetime import datetime
+
+    from training.report import show_retrain
+    from training.retrain import retrain as run_retrain
+    from training.retrain_report import write_retrain_reports
+
+    console = _console()
+    with _user_errors():
+        config = StanceConfig().with_overrides(train_path=train_data, test_path=test_data,
+                                               retrain_holdout_fraction=holdout)
+        result = run_retrain(data, config, relabel=relabel, force=force, show_progress=not quiet,
+                             on_stage=lambda message: console.print(f"[bold]>[/bold] {message}"))
+    show_retrain(result, console)
+    out = out or Path("reports") / f"retrain-{datetime.now():%Y%m%d-%H%M%S}"
+    for path in write_retrain_reports(result, out):
+        console.print(f"wrote {path}")
+    if not result.promoted:
+        raise typer.Exit(EXIT_REFUSED)
 
 
 @app.command()

@@ -13,6 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from training.labels import LABELS
 
 DEFAULT_HOME = Path("models")
+# The fields that decide how a model trains, reused when a challenger is trained against it.
+TRAINING_FIELDS = ("labels", "base_model", "max_length", "epochs", "batch_size", "learning_rate",
+                   "weight_decay", "warmup_ratio", "label_smoothing", "validation_fraction",
+                   "early_stopping_patience", "seed")
 
 
 class StanceConfig(BaseModel):
@@ -74,6 +78,17 @@ class StanceConfig(BaseModel):
     port: int = Field(3000, ge=1, le=65535)
     # TF-IDF similarity at or above which a test sentence counts as a copy of a training one.
     max_train_test_similarity: float = Field(0.8, gt=0, le=1)
+    # `stance retrain`: share of the new rows kept out of training to measure the new data itself.
+    retrain_holdout_fraction: float = Field(0.0, ge=0, lt=1)
+    # Promotion gate: bootstrap resamples of the test set for the macro-F1 difference interval.
+    gate_bootstrap_samples: int = Field(2000, ge=100)
+    # Promotion gate: the interval's confidence; a challenger whose whole interval is below
+    # zero is worse beyond test-set noise and is refused.
+    gate_confidence: float = Field(0.95, gt=0.5, lt=1)
+    # Promotion gate: the most any class F1 may fall, challenger against champion.
+    gate_max_class_f1_drop: float = Field(0.02, ge=0, le=1)
+    # Seconds between the service's checks of the promotion record (it follows promotions).
+    reload_poll_seconds: float = Field(1.0, gt=0)
 
     def resolved_base_model(self) -> Path:
         if self.base_model is not None:
@@ -85,6 +100,18 @@ class StanceConfig(BaseModel):
     def record(self) -> dict:
         """The configuration as saved with a model: JSON types, the base model path resolved."""
         return {**self.model_dump(mode="json"), "base_model": str(self.resolved_base_model())}
+
+    def with_training_settings_of(self, record: dict) -> "StanceConfig":
+        """A copy that trains as the model saved with `record` was trained (its hyperparameters).
+
+        Paths, limits and the gate stay this object's own. A recorded base model that no longer
+        exists on this machine (a venv moved or rebuilt) falls back to the bundled one.
+        """
+        settings = {key: record[key] for key in TRAINING_FIELDS if key in record}
+        base = settings.pop("base_model", None)
+        if base and not Path(base).is_dir():
+            base = None
+        return StanceConfig.model_validate({**self.model_dump(), **settings, "base_model": base})
 
     def with_overrides(self, **overrides: object) -> "StanceConfig":
         """A copy with the non-None overrides applied and validated."""

@@ -83,7 +83,8 @@ class DataError(ValueError):
         super().__init__(f"{report.path}: {len(report.problems)} problem(s)\n{shown}{suffix}")
 
 
-def _normalise_text(text: str) -> str:
+def normalise_text(text: str) -> str:
+    """The form under which two texts count as the same sentence (case and spacing ignored)."""
     return re.sub(r"\s+", " ", text).strip().casefold()
 
 
@@ -139,7 +140,8 @@ def _jsonl_records(text: str, problems: list[Problem]) -> list[tuple[int, dict]]
     return records
 
 
-def _read_records(path: Path, problems: list[Problem]) -> list[tuple[int, dict]]:
+def read_records(path: Path, problems: list[Problem]) -> list[tuple[int, dict]]:
+    """The raw records of a CSV or JSONL file with their row numbers; problems are appended."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         problems.append(Problem(0, "path", f"unsupported file type '{suffix}'; use .csv or .jsonl"))
@@ -191,7 +193,7 @@ def _duplicate_problems(examples: list[Example]) -> list[Problem]:
     first_seen: dict[str, Example] = {}
     problems = []
     for example in examples:
-        key = _normalise_text(example.text)
+        key = normalise_text(example.text)
         earlier = first_seen.get(key)
         if earlier is None:
             first_seen[key] = example
@@ -222,7 +224,7 @@ def check_file(
     if not path.is_file():
         report.problems.append(Problem(0, "path", "no such file"))
         return report
-    records = _read_records(path, report.problems)
+    records = read_records(path, report.problems)
     required = ("text", "label") if require_label else ("text",)
     missing = _missing_columns(records, required)
     if missing:

@@ -39,6 +39,8 @@ class Evaluation:
     model: Scores
     baseline: Scores
     errors: list[dict] = field(default_factory=list)
+    # The model's label for each sentence, in input order (the promotion gate pairs these).
+    predicted: list[str] = field(default_factory=list)
 
     def to_metrics(self) -> dict:
         """The metrics.json document."""
@@ -114,6 +116,7 @@ def evaluate(classifier: StanceClassifier, examples: list[Example], baseline_tra
         model=score(gold, predicted, classifier.labels),
         baseline=score(gold, baseline_predictions(baseline_train, texts), classifier.labels),
         errors=errors,
+        predicted=predicted,
     )
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from training.config import StanceConfig
-from training.data import file_sha256, load_examples
+from training.data import Example, file_sha256, load_examples
 from training.evaluate import Evaluation, evaluate
 from training.inference import StanceClassifier
 from training.registry import Registry
@@ -41,23 +40,50 @@ def version_metadata(config: StanceConfig, training: TrainingResult, evaluation:
     }
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """A model trained in a scratch folder and scored on the frozen test set, not yet stored."""
+
+    training: TrainingResult
+    classifier: StanceClassifier
+    evaluation: Evaluation
+
+
+def train_candidate(config: StanceConfig, workdir: Path, train_examples: list[Example],
+                    test_examples: list[Example], *, show_progress: bool = True) -> Candidate:
+    """Fine-tune on `train_examples` into `workdir` and score the result on `test_examples`."""
+    training = train_model(train_examples, config, Path(workdir) / "model", show_progress=show_progress)
+    classifier = StanceClassifier.from_dir(training.model_dir, version="candidate",
+                                           batch_size=config.inference_batch_size)
+    evaluation = evaluate(classifier, test_examples, train_examples, data_path=str(config.test_path))
+    return Candidate(training=training, classifier=classifier, evaluation=evaluation)
+
+
+def register_candidate(registry: Registry, config: StanceConfig, candidate: Candidate,
+                       extra_metadata: dict | None = None) -> str:
+    """Store a candidate as a new (unpromoted) version; return its tag."""
+    metadata = {**version_metadata(config, candidate.training, candidate.evaluation), **(extra_metadata or {})}
+    tag = registry.add(candidate.training.model_dir, metadata)
+    candidate.classifier.version = tag
+    candidate.evaluation.model_version = tag
+    return tag
+
+
 def train_and_register(config: StanceConfig, registry: Registry | None = None, *,
                        show_progress: bool = True) -> RegisteredVersion:
     """Validate the data, fine-tune, score on the frozen test set, store the version.
 
-    The first version of an empty registry is promoted; later ones wait for a promotion.
+    The first version of an empty registry is promoted; later ones wait for a promotion
+    (or for `stance retrain`'s gate).
     """
     registry = registry or Registry()
     train_examples = load_examples(config.train_path, max_chars=config.max_text_chars)
     test_examples = load_examples(config.test_path, max_chars=config.max_text_chars)
-    with tempfile.TemporaryDirectory(prefix="stance-train-", dir=registry.home) as workdir:
-        training = train_model(train_examples, config, Path(workdir) / "model", show_progress=show_progress)
-        classifier = StanceClassifier.from_dir(training.model_dir, version="new",
-                                               batch_size=config.inference_batch_size)
-        evaluation = evaluate(classifier, test_examples, train_examples, data_path=str(config.test_path))
-        tag = registry.add(training.model_dir, version_metadata(config, training, evaluation))
-    evaluation.model_version = tag
-    promote = registry.promoted() is None
-    if promote:
-        registry.promote(tag, reason="first version in the registry")
-    return RegisteredVersion(tag=tag, promoted=promote, training=training, evaluation=evaluation)
+    with registry.exclusive("stance train"), registry.workdir("train") as workdir:
+        candidate = train_candidate(config, workdir, train_examples, test_examples, show_progress=show_progress)
+        tag = register_candidate(registry, config, candidate)
+        promote = registry.promoted() is None
+        if promote:
+            registry.promote(tag, reason="first version in the registry")
+    return RegisteredVersion(tag=tag, promoted=promote, training=candidate.training,
+                             evaluation=candidate.evaluation)

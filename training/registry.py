@@ -7,8 +7,13 @@ separately in `<home>/stance-promotion.json` (written atomically), never derived
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,10 +23,17 @@ from training.config import registry_home
 
 MODEL_NAME = "stance"
 PROMOTION_FILE = "stance-promotion.json"
+LOCK_FILE = "stance.lock"
+COMMIT_JOURNAL = "stance-commit.json"
+WORK_PREFIX = "stance-work-"
 
 
 class RegistryError(LookupError):
     """A version that does not exist, or an empty registry."""
+
+
+class RegistryBusy(RegistryError):
+    """Another command holds the registry's lock (a training or retraining run)."""
 
 
 @dataclass(frozen=True)
@@ -45,31 +57,96 @@ class Registry:
         self.store = ModelStore(self.home / "models")
 
     def add(self, model_dir: Path, metadata: dict) -> str:
-        """Copy a trained model directory into the store as a new version; return its tag."""
-        import bentoml
+        """Copy a trained model directory into the store as a new version; return its tag.
 
-        with bentoml.models.create(MODEL_NAME, metadata=metadata, _model_store=self.store) as model:
-            for item in Path(model_dir).iterdir():
-                target = Path(model.path) / item.name
-                if item.is_dir():
-                    shutil.copytree(item, target)
-                else:
-                    shutil.copy2(item, target)
+        The version is assembled in a staging store beside the real one and moved in with
+        one rename, so a process killed while copying leaves no half-written version.
+        """
+        import bentoml
+        from bentoml._internal.models.model import ModelStore
+
+        with self.workdir("add") as staging:
+            with bentoml.models.create(MODEL_NAME, metadata=metadata,
+                                       _model_store=ModelStore(staging)) as model:
+                for item in Path(model_dir).iterdir():
+                    target = Path(model.path) / item.name
+                    if item.is_dir():
+                        shutil.copytree(item, target)
+                    else:
+                        shutil.copy2(item, target)
+            versions_dir = self.home / "models" / MODEL_NAME
+            versions_dir.mkdir(parents=True, exist_ok=True)
+            os.rename(staging / MODEL_NAME / model.tag.version, versions_dir / model.tag.version)
+        atomic_write_text(versions_dir / "latest", model.tag.version)
         return str(model.tag)
 
     def versions(self) -> list[VersionInfo]:
         """Every stored version, oldest first."""
         promoted = self.promoted()
-        models = self.store.list(MODEL_NAME) if self._has_any() else []
-        infos = [
-            VersionInfo(tag=str(m.tag), created=m.info.creation_time, metadata=dict(m.info.metadata),
-                        promoted=str(m.tag) == promoted)
-            for m in models
-        ]
+        infos = []
+        for model in self._models():
+            infos.append(VersionInfo(tag=str(model.tag), created=model.info.creation_time,
+                                     metadata=dict(model.info.metadata), promoted=str(model.tag) == promoted))
         return sorted(infos, key=lambda info: info.created)
 
-    def _has_any(self) -> bool:
-        return (self.home / "models" / MODEL_NAME).is_dir()
+    def _models(self) -> list:
+        """The readable versions; a folder without a readable model.yaml is not a version."""
+        versions_dir = self.home / "models" / MODEL_NAME
+        if not versions_dir.is_dir():
+            return []
+        models = []
+        for folder in sorted(versions_dir.iterdir()):
+            if folder.is_dir() and (folder / "model.yaml").is_file():
+                models.append(self.store.get(f"{MODEL_NAME}:{folder.name}"))
+        return models
+
+    @contextmanager
+    def workdir(self, purpose: str) -> Iterator[Path]:
+        """A scratch folder inside the registry home (same filesystem, so renames are atomic).
+
+        A process killed while using it leaves it behind; `remove_stale_work` deletes such
+        folders once the registry lock shows nobody is using them.
+        """
+        path = Path(tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{purpose}-", dir=self.home))
+        try:
+            yield path
+        finally:
+            shutil.rmtree(path, ignore_errors=True)
+
+    def remove_stale_work(self) -> list[Path]:
+        """Delete scratch folders left by killed runs; call only while holding `exclusive`."""
+        stale = sorted(self.home.glob(f"{WORK_PREFIX}*"))
+        for path in stale:
+            shutil.rmtree(path, ignore_errors=True)
+        return stale
+
+    @contextmanager
+    def exclusive(self, command: str) -> Iterator[None]:
+        """Hold the registry's lock for the length of a command that adds versions or changes data.
+
+        The lock is an advisory `flock`, which the kernel releases when its holder exits,
+        however it exits (SIGKILL included), so a killed run never leaves the registry locked.
+        """
+        path = self.home / LOCK_FILE
+        with path.open("a+", encoding="utf-8") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.seek(0)
+                holder = handle.read().strip() or "another process"
+                raise RegistryBusy(f"the registry {self.home} is busy: {holder}. Only one training or "
+                                   "retraining run may change it at a time; wait for that one to finish") from None
+            started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            handle.truncate(0)
+            handle.write(f"`{command}` (pid {os.getpid()}) has been running since {started}")
+            handle.flush()
+            self.finish_interrupted_commit()
+            self.remove_stale_work()
+            try:
+                yield
+            finally:
+                handle.truncate(0)
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def tag_of(self, version: str) -> str:
         """The full tag of a version given as `stance:v`, `v`, or a unique prefix of `v`."""
@@ -123,6 +200,33 @@ class Registry:
         record["promoted"] = tag
         atomic_write_text(self.home / PROMOTION_FILE, json.dumps(record, indent=2))
         return tag
+
+    def promote_with_data(self, version: str, reason: str, pending: Path, target: Path) -> str:
+        """Promote `version` and move the data it was trained on (`pending`) over `target`, as one step.
+
+        The two changes are written to a journal first. If the process dies after that, the
+        next holder of the lock finishes them (`finish_interrupted_commit`); if it dies before,
+        neither happened. Either way the data and the promoted version stay consistent.
+        """
+        tag = self.tag_of(version)
+        journal = {"version": tag, "reason": reason, "pending": str(Path(pending).resolve()),
+                   "target": str(Path(target).resolve())}
+        atomic_write_text(self.home / COMMIT_JOURNAL, json.dumps(journal, indent=2))
+        self.finish_interrupted_commit()
+        return tag
+
+    def finish_interrupted_commit(self) -> dict | None:
+        """Complete a promotion-with-data whose journal is still present; return that journal."""
+        path = self.home / COMMIT_JOURNAL
+        if not path.is_file():
+            return None
+        journal = json.loads(path.read_text(encoding="utf-8"))
+        if self.promoted() != journal["version"]:
+            self.promote(journal["version"], reason=journal["reason"])
+        if Path(journal["pending"]).is_file():
+            os.replace(journal["pending"], journal["target"])
+        path.unlink()
+        return journal
 
     def rollback(self) -> str:
         """Re-promote the version that was promoted before the current one."""

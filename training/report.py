@@ -9,6 +9,9 @@ from training.data import DataReport, NearDuplicate
 from training.evaluate import Evaluation, Scores
 from training.predict import SentencePrediction
 from training.registry import VersionInfo
+from training.retrain import RetrainResult
+
+SHOWN_DISAGREEMENTS = 15
 
 
 def show_data_report(report: DataReport, console: Console) -> None:
@@ -91,11 +94,79 @@ def show_predictions(rows: list[SentencePrediction], labels: tuple[str, ...], mo
 
 def show_versions(versions: list[VersionInfo], console: Console) -> None:
     table = Table(title="model versions", show_edge=False)
-    for column in ("version", "created", "train rows", "train sha256", "test macro-F1", "promoted"):
+    for column in ("version", "created", "train rows", "train sha256", "test macro-F1", "origin", "promoted"):
         table.add_column(column)
     for info in versions:
         metrics = info.metadata.get("test_metrics", {})
+        retrain = info.metadata.get("retrain")
+        origin = f"retrain +{retrain['added']} ({retrain['source']})" if retrain else "stance train"
         table.add_row(info.tag, info.created.strftime("%Y-%m-%d %H:%M"), str(info.metadata.get("train_rows", "")),
                       str(info.metadata.get("train_sha256", ""))[:12], f"{metrics.get('macro_f1', float('nan')):.3f}",
-                      "[bold green]yes[/bold green]" if info.promoted else "")
+                      origin, "[bold green]yes[/bold green]" if info.promoted else "")
     console.print(table)
+
+
+def show_retrain(result: RetrainResult, console: Console) -> None:
+    """Champion and challenger side by side, the gate's interval and decision, the rows to check."""
+    plan = result.plan
+    console.print(f"{plan.source}: {plan.new_rows} rows, {len(plan.added)} added to training, "
+                  f"{len(plan.holdout)} held out, {len(plan.skipped)} identical rows skipped, "
+                  f"{len(plan.relabelled)} relabelled")
+    for relabel in plan.relabelled:
+        console.print(f"  relabelled training row {relabel.train_row} '{relabel.old_label}' -> "
+                      f"'{relabel.new_label}' (new file row {relabel.new_row}): {relabel.text}", highlight=False)
+    console.print(f"challenger trained on {result.training.train_rows + result.training.validation_rows} "
+                  f"sentences in {result.training.seconds:.0f} s ({result.training.epochs_run:g} epochs)")
+    console.print(_side_by_side(result))
+    decision = result.decision
+    low, high = decision.interval
+    console.print(f"macro-F1 difference {decision.macro_f1_difference:+.3f}, {decision.confidence:.0%} paired "
+                  f"bootstrap interval [{low:+.3f}, {high:+.3f}]")
+    for reason in decision.reasons:
+        console.print(f"[red]gate[/red] {reason}", highlight=False)
+    if result.promoted:
+        how = "[yellow]forced past the gate[/yellow]" if result.forced else "[green]accepted by the gate[/green]"
+        console.print(f"{how}: [bold]{result.challenger}[/bold] is promoted and the merged data replaced the "
+                      "training file")
+    else:
+        console.print(f"[red]refused[/red]: [bold]{result.champion}[/bold] stays promoted; the training data is "
+                      "unchanged and the challenger was not stored")
+        _show_disagreements(result, console)
+    console.print(f"retrain took {result.seconds:.0f} s")
+
+
+def _side_by_side(result: RetrainResult) -> Table:
+    table = Table(title="champion and challenger", show_edge=False)
+    table.add_column("")
+    sets = [("test", result.champion_test.model, result.challenger_test.model)]
+    if result.holdout:
+        sets.append(("holdout", result.holdout["champion"], result.holdout["challenger"]))
+    for name, _, _ in sets:
+        for column in (f"{name} champion", f"{name} challenger", "change"):
+            table.add_column(column, justify="right")
+    labels = result.champion_test.labels
+    rows = [(f"F1 {label}", lambda s, label=label: s.per_class[label]["f1"]) for label in labels]
+    rows += [("macro-F1", lambda s: s.macro_f1), ("accuracy", lambda s: s.accuracy)]
+    for name, value in rows:
+        cells = []
+        for _, champion, challenger in sets:
+            before, after = value(champion), value(challenger)
+            colour = "green" if after > before else "red" if after < before else "white"
+            cells += [f"{before:.3f}", f"{after:.3f}", f"[{colour}]{after - before:+.3f}[/{colour}]"]
+        table.add_row(name, *cells)
+    return table
+
+
+def _show_disagreements(result: RetrainResult, console: Console) -> None:
+    if not result.disagreements:
+        console.print("the two models agree on every new row")
+        return
+    table = Table(title=f"new rows the champion and the challenger label differently "
+                        f"({len(result.disagreements)}; check these labels first)", show_edge=False)
+    for column in ("row", "sentence", "your label", "champion", "challenger"):
+        table.add_column(column, overflow="fold", ratio=1 if column == "sentence" else None)
+    for row in result.disagreements[:SHOWN_DISAGREEMENTS]:
+        table.add_row(str(row["row"]), row["text"], row["label"], row["champion"], row["challenger"])
+    console.print(table)
+    if len(result.disagreements) > SHOWN_DISAGREEMENTS:
+        console.print(f"... and {len(result.disagreements) - SHOWN_DISAGREEMENTS} more in disagreements.csv")

@@ -46,12 +46,12 @@ def _macro_f1(eval_prediction) -> dict[str, float]:
 
 
 def _tokenized(examples: list[Example], tokenizer, config: StanceConfig):
+    """Token ids per sentence, unpadded: the collator pads each batch to its own longest member."""
     from datasets import Dataset
 
     ids = label_to_id(config.labels)
-    dataset = Dataset.from_dict({"text": [e.text for e in examples], "label": [ids[e.label] for e in examples]})
-    return dataset.map(lambda batch: tokenizer(batch["text"], truncation=True, max_length=config.max_length),
-                       batched=True, remove_columns=["text"])
+    encoded = tokenizer([e.text for e in examples], truncation=True, max_length=config.max_length)
+    return Dataset.from_dict({**dict(encoded), "label": [ids[e.label] for e in examples]})
 
 
 def _training_arguments(config: StanceConfig, checkpoint_dir: Path, show_progress: bool):

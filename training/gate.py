@@ -1,0 +1,110 @@
+"""The promotion gate: is a challenger at least as good as the champion on the frozen test set?
+
+Both models label the same sentences, so the comparison is paired: a bootstrap resamples
+sentences (the same indices for both models) and gives an interval for the macro-F1
+difference. A challenger is refused when that interval lies wholly below zero (it is worse
+beyond what the choice of test sentences explains) or when any class F1 falls by more than
+the configured limit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class GateSettings:
+    """The thresholds of the gate (their defaults live in `StanceConfig`)."""
+
+    bootstrap_samples: int
+    confidence: float
+    max_class_f1_drop: float
+    seed: int
+
+
+@dataclass
+class GateDecision:
+    """The gate's verdict, with the figures it rests on."""
+
+    accepted: bool
+    macro_f1_champion: float
+    macro_f1_challenger: float
+    macro_f1_difference: float
+    interval: tuple[float, float]
+    confidence: float
+    class_f1_changes: dict[str, float]
+    reasons: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def macro_f1_samples(gold: np.ndarray, predicted: np.ndarray, samples: np.ndarray, n_labels: int) -> np.ndarray:
+    """Macro-F1 of `predicted` against `gold` on each row of index matrix `samples`.
+
+    Classes absent from both gold and predictions of a sample count as F1 0, as
+    scikit-learn's `f1_score(..., labels=all, zero_division=0)` does.
+    """
+    gold_s, pred_s = gold[samples], predicted[samples]
+    f1 = np.zeros((samples.shape[0], n_labels))
+    for label in range(n_labels):
+        true_positive = ((gold_s == label) & (pred_s == label)).sum(axis=1)
+        gold_count = (gold_s == label).sum(axis=1)
+        predicted_count = (pred_s == label).sum(axis=1)
+        denominator = gold_count + predicted_count
+        f1[:, label] = np.divide(2 * true_positive, denominator, out=np.zeros(len(samples)),
+                                 where=denominator > 0)
+    return f1.mean(axis=1)
+
+
+def compare(gold: list[str], champion: list[str], challenger: list[str], labels: tuple[str, ...],
+            settings: GateSettings) -> GateDecision:
+    """Decide whether `challenger`'s predictions may replace `champion`'s on this test set."""
+    index = {label: i for i, label in enumerate(labels)}
+    gold_ids = np.array([index[label] for label in gold])
+    champion_ids = np.array([index[label] for label in champion])
+    challenger_ids = np.array([index[label] for label in challenger])
+    everything = np.arange(len(gold_ids))[None, :]
+    champion_f1 = float(macro_f1_samples(gold_ids, champion_ids, everything, len(labels))[0])
+    challenger_f1 = float(macro_f1_samples(gold_ids, challenger_ids, everything, len(labels))[0])
+
+    rng = np.random.default_rng(settings.seed)
+    samples = rng.integers(0, len(gold_ids), size=(settings.bootstrap_samples, len(gold_ids)))
+    differences = (macro_f1_samples(gold_ids, challenger_ids, samples, len(labels))
+                   - macro_f1_samples(gold_ids, champion_ids, samples, len(labels)))
+    tail = (1 - settings.confidence) / 2 * 100
+    low, high = (float(x) for x in np.percentile(differences, [tail, 100 - tail]))
+
+    class_changes = _class_f1_changes(gold_ids, champion_ids, challenger_ids, labels)
+    reasons = []
+    if high < 0:
+        reasons.append(
+            f"macro-F1 is worse beyond test-set noise: {challenger_f1:.3f} against {champion_f1:.3f}, "
+            f"difference {challenger_f1 - champion_f1:+.3f}, {settings.confidence:.0%} interval "
+            f"[{low:+.3f}, {high:+.3f}] lies below zero")
+    for label, change in class_changes.items():
+        if change < -settings.max_class_f1_drop:
+            reasons.append(f"F1 of '{label}' falls by {-change:.3f}, more than the "
+                           f"{settings.max_class_f1_drop:.3f} allowed")
+    return GateDecision(
+        accepted=not reasons,
+        macro_f1_champion=round(champion_f1, 4),
+        macro_f1_challenger=round(challenger_f1, 4),
+        macro_f1_difference=round(challenger_f1 - champion_f1, 4),
+        interval=(round(low, 4), round(high, 4)),
+        confidence=settings.confidence,
+        class_f1_changes=class_changes,
+        reasons=reasons,
+    )
+
+
+def _class_f1_changes(gold: np.ndarray, champion: np.ndarray, challenger: np.ndarray,
+                      labels: tuple[str, ...]) -> dict[str, float]:
+    from sklearn.metrics import f1_score
+
+    everything = list(range(len(labels)))
+    before = f1_score(gold, champion, labels=everything, average=None, zero_division=0)
+    after = f1_score(gold, challenger, labels=everything, average=None, zero_division=0)
+    return {label: round(float(a - b), 4) for label, a, b in zip(labels, after, before)}

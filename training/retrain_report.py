@@ -1,0 +1,99 @@
+"""The files `stance retrain` leaves: retrain.json, per_class_f1.png, disagreements.csv, holdout.csv."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from training.artifacts import atomic_write_bytes, atomic_write_text
+from training.evaluate import Scores
+from training.retrain import RetrainResult
+
+DISAGREEMENT_COLUMNS = ("row", "text", "label", "champion", "challenger", "champion_p_label", "challenger_p_label")
+
+
+def retrain_document(result: RetrainResult) -> dict:
+    """The retrain.json document: data changes, both models' scores, the gate's decision."""
+    return {
+        "champion": result.champion,
+        "challenger": result.challenger,
+        "promoted": result.promoted,
+        "forced": result.forced,
+        "seconds": round(result.seconds, 1),
+        "data": result.plan.summary(),
+        "training": {"rows": result.training.train_rows + result.training.validation_rows,
+                     "seconds": round(result.training.seconds, 1), "epochs_run": result.training.epochs_run,
+                     "validation_macro_f1": round(result.training.validation_macro_f1, 4)},
+        "test": {"data": result.champion_test.data_path, "n": result.champion_test.n,
+                 "champion": _scores(result.champion_test.model),
+                 "challenger": _scores(result.challenger_test.model)},
+        "holdout": {name: _scores(scores) for name, scores in result.holdout.items()},
+        "gate": result.decision.to_dict(),
+        "disagreements": len(result.disagreements),
+    }
+
+
+def _scores(scores: Scores) -> dict:
+    return {"macro_f1": scores.macro_f1, "accuracy": scores.accuracy, "per_class": scores.per_class}
+
+
+def write_retrain_reports(result: RetrainResult, out_dir: Path) -> list[Path]:
+    out_dir = Path(out_dir)
+    written = {
+        "retrain.json": json.dumps(retrain_document(result), indent=2).encode("utf-8"),
+        "per_class_f1.png": _per_class_png(result),
+        "disagreements.csv": _csv(result.disagreements, DISAGREEMENT_COLUMNS).encode("utf-8"),
+    }
+    if result.plan.holdout:
+        holdout = [{"row": e.row, "text": e.text, "label": e.label, "domain": e.domain} for e in result.plan.holdout]
+        written["holdout.csv"] = _csv(holdout, ("row", "text", "label", "domain")).encode("utf-8")
+    for name, data in written.items():
+        atomic_write_bytes(out_dir / name, data)
+    return [out_dir / name for name in written]
+
+
+def _csv(rows: list[dict], columns: tuple[str, ...]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(columns))
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def _per_class_png(result: RetrainResult) -> bytes:
+    """Per-class and macro F1 of both models, on the test set and (if any) the holdout."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    panels = [("frozen test set", result.champion_test.model, result.challenger_test.model)]
+    if result.holdout:
+        panels.append(("holdout of the new rows", result.holdout["champion"], result.holdout["challenger"]))
+    labels = list(result.champion_test.labels)
+    figure, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels), 4.2), squeeze=False)
+    for axis, (title, champion, challenger) in zip(axes[0], panels):
+        names = [*labels, "macro"]
+        before = [champion.per_class[label]["f1"] for label in labels] + [champion.macro_f1]
+        after = [challenger.per_class[label]["f1"] for label in labels] + [challenger.macro_f1]
+        x = np.arange(len(names))
+        axis.bar(x - 0.2, before, 0.4, label=f"champion {result.champion.split(':')[-1][:8]}", color="#9aa5b1")
+        axis.bar(x + 0.2, after, 0.4, label="challenger", color="#2b7bba")
+        for position, value in [*zip(x - 0.2, before), *zip(x + 0.2, after)]:
+            axis.text(position, value + 0.01, f"{value:.3f}", ha="center", fontsize=8)
+        axis.set_xticks(x, names)
+        axis.set_ylim(0, 1.1)
+        axis.set_ylabel("F1")
+        axis.set_title(title)
+        axis.legend(loc="lower right", fontsize=8)
+    verdict = "promoted" if result.promoted else "refused"
+    figure.suptitle(f"retrain with {result.plan.source.name}: challenger {verdict}"
+                    + (" (forced)" if result.forced else ""))
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110)
+    plt.close(figure)
+    return buffer.getvalue()
