@@ -85,10 +85,10 @@ def _per_class_png(result: RetrainResult) -> bytes:
         for position, value in [*zip(x - 0.2, before), *zip(x + 0.2, after)]:
             axis.text(position, value + 0.01, f"{value:.3f}", ha="center", fontsize=8)
         axis.set_xticks(x, names)
-        axis.set_ylim(0, 1.1)
+        axis.set_ylim(0, 1.2)
         axis.set_ylabel("F1")
         axis.set_title(title)
-        axis.legend(loc="lower right", fontsize=8)
+        axis.legend(loc="upper center", ncol=2, fontsize=8, frameon=False)
     verdict = "promoted" if result.promoted else "refused"
     figure.suptitle(f"retrain with {result.plan.source.name}: challenger {verdict}"
                     + (" (forced)" if result.forced else ""))
