@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import f1_score
 
-from training.gate import GateSettings, compare, macro_f1_samples
+from training.gate import GateSettings, class_f1_samples, compare, macro_f1_samples
 from training.labels import LABELS
 
 SETTINGS = GateSettings(bootstrap_samples=1000, confidence=0.95, max_class_f1_drop=0.02, seed=0)
@@ -37,6 +37,7 @@ def test_bootstrap_macro_f1_matches_scikit_learn():
     g, p = np.array([ids[x] for x in gold]), np.array([ids[x] for x in predicted])
     everything = np.arange(len(g))[None, :]
     assert macro_f1_samples(g, p, everything, 3)[0] == pytest.approx(f1_score(g, p, average="macro"))
+    assert class_f1_samples(g, p, everything, 3)[0] == pytest.approx(f1_score(g, p, average=None))
     rows = np.random.default_rng(0).integers(0, len(g), size=(5, len(g)))
     for row, value in zip(rows, macro_f1_samples(g, p, rows, 3)):
         assert value == pytest.approx(f1_score(g[row], p[row], labels=[0, 1, 2], average="macro", zero_division=0))

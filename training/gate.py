@@ -41,10 +41,10 @@ class GateDecision:
         return asdict(self)
 
 
-def macro_f1_samples(gold: np.ndarray, predicted: np.ndarray, samples: np.ndarray, n_labels: int) -> np.ndarray:
-    """Macro-F1 of `predicted` against `gold` on each row of index matrix `samples`.
+def class_f1_samples(gold: np.ndarray, predicted: np.ndarray, samples: np.ndarray, n_labels: int) -> np.ndarray:
+    """F1 of every class (columns) on each row of index matrix `samples` (rows).
 
-    Classes absent from both gold and predictions of a sample count as F1 0, as
+    A class absent from both gold and predictions of a sample counts as F1 0, as
     scikit-learn's `f1_score(..., labels=all, zero_division=0)` does.
     """
     gold_s, pred_s = gold[samples], predicted[samples]
@@ -56,7 +56,12 @@ def macro_f1_samples(gold: np.ndarray, predicted: np.ndarray, samples: np.ndarra
         denominator = gold_count + predicted_count
         f1[:, label] = np.divide(2 * true_positive, denominator, out=np.zeros(len(samples)),
                                  where=denominator > 0)
-    return f1.mean(axis=1)
+    return f1
+
+
+def macro_f1_samples(gold: np.ndarray, predicted: np.ndarray, samples: np.ndarray, n_labels: int) -> np.ndarray:
+    """Macro-F1 of `predicted` against `gold` on each row of index matrix `samples`."""
+    return class_f1_samples(gold, predicted, samples, n_labels).mean(axis=1)
 
 
 def compare(gold: list[str], champion: list[str], challenger: list[str], labels: tuple[str, ...],
@@ -67,8 +72,9 @@ def compare(gold: list[str], champion: list[str], challenger: list[str], labels:
     champion_ids = np.array([index[label] for label in champion])
     challenger_ids = np.array([index[label] for label in challenger])
     everything = np.arange(len(gold_ids))[None, :]
-    champion_f1 = float(macro_f1_samples(gold_ids, champion_ids, everything, len(labels))[0])
-    challenger_f1 = float(macro_f1_samples(gold_ids, challenger_ids, everything, len(labels))[0])
+    champion_classes = class_f1_samples(gold_ids, champion_ids, everything, len(labels))[0]
+    challenger_classes = class_f1_samples(gold_ids, challenger_ids, everything, len(labels))[0]
+    champion_f1, challenger_f1 = float(champion_classes.mean()), float(challenger_classes.mean())
 
     rng = np.random.default_rng(settings.seed)
     samples = rng.integers(0, len(gold_ids), size=(settings.bootstrap_samples, len(gold_ids)))
@@ -77,7 +83,8 @@ def compare(gold: list[str], champion: list[str], challenger: list[str], labels:
     tail = (1 - settings.confidence) / 2 * 100
     low, high = (float(x) for x in np.percentile(differences, [tail, 100 - tail]))
 
-    class_changes = _class_f1_changes(gold_ids, champion_ids, challenger_ids, labels)
+    class_changes = {label: round(float(after - before), 4)
+                     for label, before, after in zip(labels, champion_classes, challenger_classes)}
     reasons = []
     if high < 0:
         reasons.append(
@@ -99,12 +106,3 @@ def compare(gold: list[str], champion: list[str], challenger: list[str], labels:
         reasons=reasons,
     )
 
-
-def _class_f1_changes(gold: np.ndarray, champion: np.ndarray, challenger: np.ndarray,
-                      labels: tuple[str, ...]) -> dict[str, float]:
-    from sklearn.metrics import f1_score
-
-    everything = list(range(len(labels)))
-    before = f1_score(gold, champion, labels=everything, average=None, zero_division=0)
-    after = f1_score(gold, challenger, labels=everything, average=None, zero_division=0)
-    return {label: round(float(a - b), 4) for label, a, b in zip(labels, after, before)}
