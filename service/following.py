@@ -28,12 +28,14 @@ class LoadedVersion:
     created: str
 
 
-def load_version(registry, tag: str, *, batch_size: int) -> LoadedVersion:
-    """Load a registry version through the same `StanceClassifier` evaluation uses."""
-    info = registry.info(tag)
-    classifier = StanceClassifier.from_dir(registry.path_of(tag), version=tag, batch_size=batch_size)
-    return LoadedVersion(classifier=classifier, metadata=info.metadata,
-                         created=info.created.isoformat(timespec="seconds"))
+def load_version(model, *, batch_size: int) -> LoadedVersion:
+    """Load a stored version through the same `StanceClassifier` evaluation uses.
+
+    `model` is a BentoML model: the service's class-scope `BentoModel`, or `Registry.stored(tag)`.
+    """
+    classifier = StanceClassifier.from_dir(model.path, version=str(model.tag), batch_size=batch_size)
+    return LoadedVersion(classifier=classifier, metadata=dict(model.info.metadata),
+                         created=model.info.creation_time.isoformat(timespec="seconds"))
 
 
 class VersionFollower:

@@ -81,21 +81,15 @@ class StanceModel:
     bento_model = bentoml.models.BentoModel(served_tag())
 
     def __init__(self) -> None:
-        from service.following import LoadedVersion, VersionFollower, load_version
-        from training.inference import StanceClassifier
+        from service.following import VersionFollower, load_version
         from training.registry import Registry
 
-        initial = LoadedVersion(
-            classifier=StanceClassifier.from_dir(self.bento_model.path, version=str(self.bento_model.tag),
-                                                 batch_size=CONFIG.max_batch_size),
-            metadata=dict(self.bento_model.info.metadata),
-            created=self.bento_model.info.creation_time.isoformat(timespec="seconds"),
-        )
         registry = Registry()
         pinned = bool(os.environ.get("STANCE_MODEL"))
         self.version = VersionFollower(
-            initial, promoted=(lambda: None) if pinned else registry.promoted,
-            load=lambda tag: load_version(registry, tag, batch_size=CONFIG.max_batch_size),
+            load_version(self.bento_model, batch_size=CONFIG.max_batch_size),
+            promoted=(lambda: None) if pinned else registry.promoted,
+            load=lambda tag: load_version(registry.stored(tag), batch_size=CONFIG.max_batch_size),
             poll_seconds=CONFIG.reload_poll_seconds)
         self.version.start()
 

@@ -23,7 +23,7 @@ def two_versions(tmp_path_factory, tiny_registry, tiny_config):
 
 
 def follower(registry: Registry, tag: str, promoted=None) -> VersionFollower:
-    load = lambda version: load_version(registry, version, batch_size=8)  # noqa: E731
+    load = lambda version: load_version(registry.stored(version), batch_size=8)  # noqa: E731
     return VersionFollower(load(tag), promoted=promoted or registry.promoted, load=load, poll_seconds=60)
 
 

@@ -173,8 +173,12 @@ class Registry:
             )
         return promoted
 
+    def stored(self, tag: str):
+        """The BentoML model of a stored version (its files, tag and info)."""
+        return self.store.get(tag)
+
     def path_of(self, tag: str) -> Path:
-        return Path(self.store.get(tag).path)
+        return Path(self.stored(tag).path)
 
     def info(self, tag: str) -> VersionInfo:
         return next(info for info in self.versions() if info.tag == tag)
