@@ -28,7 +28,7 @@ def version_metadata(config: StanceConfig, training: TrainingResult, evaluation:
     return {
         "labels": list(config.labels),
         "train_path": str(config.train_path),
-        "train_rows": training.train_rows + training.validation_rows,
+        "train_rows": training.rows,
         "train_sha256": file_sha256(config.train_path),
         "test_path": str(config.test_path),
         "test_sha256": file_sha256(config.test_path),

@@ -115,7 +115,7 @@ def show_retrain(result: RetrainResult, console: Console) -> None:
     for relabel in plan.relabelled:
         console.print(f"  relabelled training row {relabel.train_row} '{relabel.old_label}' -> "
                       f"'{relabel.new_label}' (new file row {relabel.new_row}): {relabel.text}", highlight=False)
-    console.print(f"challenger trained on {result.training.train_rows + result.training.validation_rows} "
+    console.print(f"challenger trained on {result.training.rows} "
                   f"sentences in {result.training.seconds:.0f} s ({result.training.epochs_run:g} epochs)")
     console.print(_side_by_side(result))
     decision = result.decision

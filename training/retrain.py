@@ -119,10 +119,8 @@ def _commit(plan: MergePlan, pending: Path, config: StanceConfig, challenger_con
     """Store the challenger, then promote it and move the merged data into place in one journaled step."""
     retrain_record = {**plan.summary(), "champion": result.champion, "gate": result.decision.to_dict(),
                       "forced": result.forced}
-    tag = register_candidate(
-        registry, challenger_config.model_copy(update={"train_path": config.train_path,
-                                                       "test_path": config.test_path}),
-        candidate, extra_metadata={"train_sha256": file_sha256(pending), "retrain": retrain_record})
+    tag = register_candidate(registry, challenger_config, candidate,
+                             extra_metadata={"train_sha256": file_sha256(pending), "retrain": retrain_record})
     reason = (f"retrain with {plan.source.name}: " +
               ("forced past the gate" if result.forced else "accepted by the gate") +
               f" (test macro-F1 {result.decision.macro_f1_champion:.3f} -> {result.decision.macro_f1_challenger:.3f})")

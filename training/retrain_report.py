@@ -7,7 +7,7 @@ import io
 import json
 from pathlib import Path
 
-from training.artifacts import atomic_write_bytes, atomic_write_text
+from training.artifacts import atomic_write_bytes
 from training.evaluate import Scores
 from training.retrain import RetrainResult
 
@@ -23,7 +23,7 @@ def retrain_document(result: RetrainResult) -> dict:
         "forced": result.forced,
         "seconds": round(result.seconds, 1),
         "data": result.plan.summary(),
-        "training": {"rows": result.training.train_rows + result.training.validation_rows,
+        "training": {"rows": result.training.rows,
                      "seconds": round(result.training.seconds, 1), "epochs_run": result.training.epochs_run,
                      "validation_macro_f1": round(result.training.validation_macro_f1, 4)},
         "test": {"data": result.champion_test.data_path, "n": result.champion_test.n,

@@ -26,6 +26,11 @@ class TrainingResult:
     seconds: float
     validation_macro_f1: float
 
+    @property
+    def rows(self) -> int:
+        """Every labelled sentence the run was given: training plus validation split."""
+        return self.train_rows + self.validation_rows
+
 
 def split_validation(examples: list[Example], config: StanceConfig) -> tuple[list[Example], list[Example]]:
     """A stratified validation split carved from the training examples, fixed by the seed."""
