@@ -1,6 +1,11 @@
-"""Throughput of the promoted model: in-process, and over HTTP through the real BentoML server.
+"""Speed of the promoted version on every backend, in-process and over HTTP, and of training.
 
-Run with `make bench`. Prints a table and writes benchmarks/results/service.json.
+Compares, in one run: the fp32 eager baseline and each backend in-process (batch 1, batch 32,
+batch 32 sorted by length; agreement with fp32 and macro-F1 on the labelled sentences); over
+HTTP, the service on the version's chosen backend against a plain fp32 service (single-sentence
+requests at 1, 8 and 32 clients, 64-sentence bodies, resident memory, time to ready); training
+sentences/s with fixed padding against dynamic padding. Run with `make bench`; prints the ratios
+and writes benchmarks/results/bench.json and bench.png.
 """
 
 from __future__ import annotations
@@ -20,25 +25,36 @@ from service.launcher import ServerProcess
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def load_sentences(path: Path, n: int) -> list[str]:
+def load_labelled(path: Path, n: int) -> tuple[list[str], list[str]]:
     with path.open(encoding="utf-8", newline="") as stream:
-        return [row["text"] for row in csv.DictReader(stream)][:n]
+        rows = list(csv.DictReader(stream))[:n]
+    return [row["text"] for row in rows], [row["label"] for row in rows]
 
 
-def in_process(sentences: list[str], batch_size: int) -> dict:
-    """Sentences per second of StanceClassifier.predict at a fixed batch size (median of 3)."""
+def in_process(sentences: list[str], gold: list[str], backend: str) -> dict:
+    """One backend in-process: batch 1, batch 32 in input order, batch 32 sorted by length (medians of 3)."""
+    from training.evaluate import score
     from training.inference import StanceClassifier
 
-    classifier = StanceClassifier.load(batch_size=batch_size)
-    classifier.predict(sentences[:batch_size])
-    rates = []
-    for _ in range(3):
-        started = time.perf_counter()
-        for first in range(0, len(sentences), batch_size):
-            classifier.predict(sentences[first:first + batch_size])
-        rates.append(len(sentences) / (time.perf_counter() - started))
-    return {"batch_size": batch_size, "sentences_per_s": round(statistics.median(rates), 1),
-            "model_version": classifier.version}
+    classifier = StanceClassifier.load(batch_size=32, backend=backend)
+    classifier.predict(sentences[:32])
+
+    def rate(batch: int, sort_all: bool) -> float:
+        rates = []
+        for _ in range(3):
+            started = time.perf_counter()
+            if sort_all:
+                classifier.predict(sentences)
+            else:
+                for first in range(0, len(sentences), batch):
+                    classifier.predict(sentences[first:first + batch])
+            rates.append(len(sentences) / (time.perf_counter() - started))
+        return round(statistics.median(rates), 1)
+
+    predicted = [p.label for p in classifier.predict(sentences)]
+    return {"backend": backend, "model_version": classifier.version, "batch_1": rate(1, False),
+            "batch_32": rate(32, False), "batch_32_sorted": rate(32, True), "predicted": predicted,
+            "macro_f1": score(gold, predicted, classifier.labels).macro_f1}
 
 
 async def http_load(url: str, bodies: list[dict], clients: int) -> dict:
@@ -69,56 +85,126 @@ async def http_load(url: str, bodies: list[dict], clients: int) -> dict:
             "p99_ms": round(1000 * latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 1)}
 
 
-def run(sentences: list[str], requests_per_client: int) -> dict:
-    results = {"in_process": [in_process(sentences, 1), in_process(sentences, 32)]}
-    with ServerProcess() as server:
-        results["server_ready_s"] = round(server.ready_s, 1)
+def serve_and_load(sentences: list[str], requests_per_client: int, backend: str | None) -> dict:
+    """Start the service (on `backend`, or the version's chosen one) and load it over HTTP."""
+    with ServerProcess(env={"STANCE_BACKEND": backend} if backend else None) as server:
+        result = {"backend": httpx.post(f"{server.url}/model", timeout=30).json()["backend"],
+                  "ready_s": round(server.ready_s, 1), "resident_mib_idle": server.resident_mib()["total"]}
         asyncio.run(http_load(server.url, [{"sentences": [s]} for s in sentences[:32]], 8))
-        results["http_single"] = [
+        result["single"] = [
             asyncio.run(http_load(server.url, [{"sentences": [sentences[i % len(sentences)]]}
                                                for i in range(clients * requests_per_client)], clients))
             for clients in (1, 8, 32)]
         bodies = [{"sentences": sentences[i:i + 64]} for i in range(0, len(sentences) - 63, 64)]
-        results["http_batch64"] = asyncio.run(http_load(server.url, bodies * 2, 4))
-        results["server_resident_mib"] = server.resident_mib()
-    best_in_process = results["in_process"][1]["sentences_per_s"]
-    results["ratio_http_single32_to_in_process_b32"] = round(
-        results["http_single"][2]["sentences_per_s"] / best_in_process, 3)
-    results["ratio_http_batch64_to_in_process_b32"] = round(
-        results["http_batch64"]["sentences_per_s"] / best_in_process, 3)
+        result["batch64"] = asyncio.run(http_load(server.url, bodies * 2, 4))
+        result["resident_mib_after"] = server.resident_mib()["total"]
+    return result
+
+
+def run(sentences: list[str], gold: list[str], requests_per_client: int, training_sentences: int) -> dict:
+    from bench_training import measure_both
+    from training.artifacts import read_backend_check
+    from training.inference import BACKENDS, REFERENCE_BACKEND
+    from training.registry import Registry
+
+    registry = Registry()
+    check = read_backend_check(registry.path_of(registry.resolve(None))) or {"chosen": REFERENCE_BACKEND,
+                                                                          "backends": {}}
+    runnable = [b for b in BACKENDS if check["backends"].get(b, {}).get("supported", b == REFERENCE_BACKEND)]
+    backends = [in_process(sentences, gold, backend) for backend in
+                [REFERENCE_BACKEND, *(b for b in runnable if b != REFERENCE_BACKEND)]]
+    reference = backends[0]["predicted"]
+    for result in backends:
+        result["agreement"] = round(sum(a == b for a, b in zip(result.pop("predicted"), reference)) / len(gold), 4)
+    fast = serve_and_load(sentences, requests_per_client, None)
+    plain = serve_and_load(sentences, requests_per_client, REFERENCE_BACKEND)
+    chosen = next(r for r in backends if r["backend"] == fast["backend"])
+    results = {"chosen": check["chosen"], "in_process": backends, "http_fast": fast, "http_plain_fp32": plain,
+               "training": measure_both(training_sentences)}
+    results["ratios"] = {
+        "in_process_b32_sorted_vs_fp32_eager_b32": round(chosen["batch_32_sorted"] / backends[0]["batch_32"], 2),
+        "http_single32_fast_vs_plain": round(fast["single"][2]["requests_per_s"]
+                                             / plain["single"][2]["requests_per_s"], 2),
+        "http_batch64_vs_in_process_b32_sorted": round(fast["batch64"]["sentences_per_s"]
+                                                       / chosen["batch_32_sorted"], 2),
+        "training_dynamic_vs_fixed": results["training"]["speedup"],
+    }
     return results
 
 
 def print_table(results: dict) -> None:
-    print(f"model {results['in_process'][0]['model_version']}")
-    print(f"{'measurement':42} {'sent/s':>9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'failed':>7}")
+    print(f"in-process, sentences/s (model {results['in_process'][0]['model_version']}, chosen "
+          f"{results['chosen']})")
+    print(f"{'backend':12} {'batch 1':>9} {'batch 32':>9} {'b32 sorted':>11} {'agreement':>10} {'macro-F1':>9}")
     for row in results["in_process"]:
-        print(f"{'in-process, batch ' + str(row['batch_size']):42} {row['sentences_per_s']:>9}")
-    for row in results["http_single"]:
-        print(f"{'HTTP 1 sentence/request, ' + str(row['clients']) + ' clients':42} {row['sentences_per_s']:>9} "
-              f"{row['requests_per_s']:>8} {row['p50_ms']:>8} {row['p99_ms']:>8} {row['failed']:>7}")
-    row = results["http_batch64"]
-    print(f"{'HTTP 64 sentences/request, 4 clients':42} {row['sentences_per_s']:>9} {row['requests_per_s']:>8} "
-          f"{row['p50_ms']:>8} {row['p99_ms']:>8} {row['failed']:>7}")
-    print(f"HTTP/in-process (batch 32): single sentences at 32 clients "
-          f"{results['ratio_http_single32_to_in_process_b32']:.2f}, 64-sentence bodies "
-          f"{results['ratio_http_batch64_to_in_process_b32']:.2f}")
-    print(f"server ready in {results['server_ready_s']} s; resident memory "
-          f"{results['server_resident_mib']['total']} MiB (all processes)")
+        print(f"{row['backend']:12} {row['batch_1']:>9} {row['batch_32']:>9} {row['batch_32_sorted']:>11} "
+              f"{row['agreement']:>10.2%} {row['macro_f1']:>9.3f}")
+    print(f"\n{'HTTP':34} {'sent/s':>8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'failed':>7}")
+    for name in ("http_fast", "http_plain_fp32"):
+        served = results[name]
+        label = f"{served['backend']}"
+        for row in served["single"]:
+            print(f"{label + ', 1 sentence, ' + str(row['clients']) + ' clients':34} {row['sentences_per_s']:>8} "
+                  f"{row['requests_per_s']:>8} {row['p50_ms']:>8} {row['p99_ms']:>8} {row['failed']:>7}")
+        row = served["batch64"]
+        print(f"{label + ', 64 sentences, 4 clients':34} {row['sentences_per_s']:>8} {row['requests_per_s']:>8} "
+              f"{row['p50_ms']:>8} {row['p99_ms']:>8} {row['failed']:>7}")
+        print(f"{label}: ready in {served['ready_s']} s, resident {served['resident_mib_idle']} MiB idle, "
+              f"{served['resident_mib_after']} MiB after the load")
+    print("\ntraining, sentences/s")
+    for name, row in results["training"]["setups"].items():
+        print(f"{name:45} {row['sentences_per_s']:>8}")
+    print("\nratios")
+    for name, value in results["ratios"].items():
+        print(f"{name:45} {value:>8}")
+
+
+def write_chart(results: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+    names = [r["backend"] for r in results["in_process"]]
+    for offset, key in enumerate(("batch_1", "batch_32", "batch_32_sorted")):
+        axes[0].bar([i + 0.27 * (offset - 1) for i in range(len(names))],
+                    [r[key] for r in results["in_process"]], 0.27, label=key.replace("_", " "))
+    axes[0].set_xticks(range(len(names)), names)
+    axes[0].set_title("in-process, sentences/s")
+    axes[0].legend(fontsize=8)
+    for offset, name in enumerate(("http_plain_fp32", "http_fast")):
+        served = results[name]
+        axes[1].bar([i + 0.4 * (offset - 0.5) for i in range(3)], [r["requests_per_s"] for r in served["single"]],
+                    0.4, label=served["backend"])
+    axes[1].set_xticks(range(3), ["1 client", "8 clients", "32 clients"])
+    axes[1].set_title("HTTP, single-sentence requests/s")
+    axes[1].legend(fontsize=8)
+    training = results["training"]["setups"]
+    axes[2].bar(range(len(training)), [r["sentences_per_s"] for r in training.values()], color="#2b7bba")
+    axes[2].set_xticks(range(len(training)), [name.replace(", ", "\n", 1) for name in training], fontsize=8)
+    axes[2].set_title("training, sentences/s")
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, default=ROOT / "data" / "test.csv")
-    parser.add_argument("--sentences", type=int, default=512)
+    parser.add_argument("--sentences", type=int, default=100_000, help="labelled sentences used [default: all]")
     parser.add_argument("--requests-per-client", type=int, default=40)
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "service.json")
+    parser.add_argument("--training-sentences", type=int, default=240)
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "bench.json")
     args = parser.parse_args()
-    results = run(load_sentences(args.data, args.sentences), args.requests_per_client)
+    sentences, gold = load_labelled(args.data, args.sentences)
+    results = run(sentences, gold, args.requests_per_client, args.training_sentences)
     print_table(results)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2))
-    print(f"wrote {args.out}")
+    write_chart(results, args.out.with_suffix(".png"))
+    print(f"wrote {args.out} and {args.out.with_suffix('.png')}")
 
 
 if __name__ == "__main__":

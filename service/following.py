@@ -13,7 +13,9 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
+from training.artifacts import read_backend_check
 from training.inference import StanceClassifier
 
 logger = logging.getLogger("bentoml.stance")
@@ -26,16 +28,20 @@ class LoadedVersion:
     classifier: StanceClassifier
     metadata: dict
     created: str
+    backend_check: dict | None = None
 
 
-def load_version(model, *, batch_size: int) -> LoadedVersion:
+def load_version(model, *, batch_size: int, backend: str | None = None) -> LoadedVersion:
     """Load a stored version through the same `StanceClassifier` evaluation uses.
 
     `model` is a BentoML model: the service's class-scope `BentoModel`, or `Registry.stored(tag)`.
+    `backend` None means the one chosen when the version was created.
     """
-    classifier = StanceClassifier.from_dir(model.path, version=str(model.tag), batch_size=batch_size)
+    classifier = StanceClassifier.from_dir(model.path, version=str(model.tag), batch_size=batch_size,
+                                           backend=backend)
     return LoadedVersion(classifier=classifier, metadata=dict(model.info.metadata),
-                         created=model.info.creation_time.isoformat(timespec="seconds"))
+                         created=model.info.creation_time.isoformat(timespec="seconds"),
+                         backend_check=read_backend_check(Path(model.path)))
 
 
 class VersionFollower:

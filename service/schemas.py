@@ -42,3 +42,6 @@ class ModelDescription(BaseModel):
     train_rows: int | None
     train_sha256: str | None
     metrics: dict
+    backend: str = Field(description="the forward-pass backend serving this version")
+    backend_check: dict | None = Field(None, description="every backend's agreement, macro-F1 and speed "
+                                                         "on the test set, measured when the version was created")

@@ -153,3 +153,14 @@ def test_retrain_refuses_bad_rows_with_exit_2_and_changes_nothing(tmp_path, cli_
     assert result.returncode == 2 and "retrain_holdout_fraction" in result.stderr
     result = run("retrain", "--data", str(train), *paths, home=home)
     assert "nothing new" in result.stdout
+
+
+def test_promoting_a_version_without_exports_exports_and_checks_it_first(tmp_path, cli_home):
+    home = Path(shutil.copytree(cli_home, tmp_path / "home"))
+    (version,) = [p for p in (home / "models" / "stance").iterdir() if p.is_dir()]
+    (version / "backend.json").unlink()
+    shutil.rmtree(version / "onnx")
+    result = run("promote", version.name, home=home)
+    assert "predates backend checks" in result.stdout and "serving it on" in result.stdout
+    assert (version / "backend.json").is_file() and (version / "onnx" / "model-int8.onnx").is_file()
+    assert "agrees" in run("models", home=home).stdout

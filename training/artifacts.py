@@ -8,6 +8,8 @@ import tempfile
 from pathlib import Path
 
 MANIFEST = "stance.json"
+# Written into a version's folder when its backends are checked; names the one to serve.
+BACKEND_FILE = "backend.json"
 
 
 def write_manifest(model_dir: Path, *, labels: tuple[str, ...], config: dict) -> None:
@@ -20,6 +22,12 @@ def read_manifest(model_dir: Path) -> dict:
     if not path.is_file():
         raise FileNotFoundError(f"{model_dir} is not a stance model: {MANIFEST} is missing")
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def read_backend_check(model_dir: Path) -> dict | None:
+    """The version's backend check (training.backends), or None if it was never checked."""
+    path = Path(model_dir) / BACKEND_FILE
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
 
 def atomic_write_text(path: Path, text: str) -> None:

@@ -132,12 +132,13 @@ def evaluate(
     model: Annotated[Optional[str], typer.Option(help="Model version [default: the promoted one].")] = None,
     data: Annotated[Optional[Path], typer.Option(help="Labelled CSV/JSONL [default: data/test.csv].")] = None,
     out: Annotated[Optional[Path], typer.Option(help="Report folder [default: reports/<version>-<data>].")] = None,
+    backend: Annotated[Optional[str], typer.Option(help="Forward-pass backend [default: the version's "
+                                                        "chosen one].")] = None,
 ) -> None:
     """Score a model version and the TF-IDF baseline; write metrics.json, errors.csv and a PNG."""
     from training.data import load_examples
     from training.evaluate import evaluate as evaluate_model
     from training.evaluate import write_reports
-    from training.inference import StanceClassifier
     from training.report import show_evaluation
 
     config = StanceConfig()
@@ -146,7 +147,7 @@ def evaluate(
     with _user_errors():
         examples = load_examples(data, max_chars=config.max_text_chars)
         baseline_train = load_examples(config.train_path, max_chars=config.max_text_chars)
-        classifier = StanceClassifier.load(model, batch_size=config.inference_batch_size)
+        classifier = _load_classifier(model, backend, config)
     with _progress(f"scoring {data}") as progress:
         task = progress.add_task("", total=len(examples))
         evaluation = evaluate_model(classifier, examples, baseline_train, data_path=str(data),
@@ -164,10 +165,11 @@ def predict(
     format: Annotated[str, typer.Option("--format", help="table, json, jsonl or csv.")] = "table",
     out: Annotated[Optional[Path], typer.Option(help="Write the output here instead of the terminal.")] = None,
     model: Annotated[Optional[str], typer.Option(help="Model version [default: the promoted one].")] = None,
+    backend: Annotated[Optional[str], typer.Option(help="Forward-pass backend [default: the version's "
+                                                        "chosen one].")] = None,
 ) -> None:
     """Split text into sentences and label each, with exact character offsets."""
     from training.artifacts import atomic_write_text
-    from training.inference import StanceClassifier
     from training.predict import FORMATS, predict_documents, read_documents, render_machine_readable
     from training.report import show_predictions
 
@@ -184,7 +186,7 @@ def predict(
         if not any(document.strip() for document in documents):
             _errors().print("error: the text is empty")
             raise typer.Exit(EXIT_BAD_INPUT)
-        classifier = StanceClassifier.load(model, batch_size=config.inference_batch_size)
+        classifier = _load_classifier(model, backend, config)
     with _progress("labelling sentences") as progress:
         task = progress.add_task("", total=None)
         rows = predict_documents(classifier, documents,
@@ -200,6 +202,19 @@ def predict(
     else:
         atomic_write_text(out, rendered)
         _errors().print(f"wrote {len(rows)} sentences to {out}")
+
+
+def _load_classifier(model: str | None, backend: str | None, config: StanceConfig):
+    """The classifier of a version; a backend the version cannot run is a user error."""
+    from training.data import DataError, DataReport, Problem
+    from training.inference import StanceClassifier
+
+    try:
+        return StanceClassifier.load(model, batch_size=config.inference_batch_size, backend=backend)
+    except (ValueError, FileNotFoundError) as error:
+        if backend is None:
+            raise
+        raise DataError(DataReport(path=Path("--backend"), problems=[Problem(0, "backend", str(error))])) from None
 
 
 def _table_text(rows, classifier) -> str:
@@ -222,9 +237,11 @@ def serve(
 
     with _user_errors():
         config = StanceConfig().with_overrides(host=host, port=port)
-        if Registry().promoted() is None:
+        registry = Registry()
+        if registry.promoted() is None:
             _console().print("no promoted model yet: training the default model first")
             _show_training(train_and_register(config), _console())
+        _ensure_exports(registry, registry.promoted(), config)
     command = serve_command(config.host, config.port)
     os.execv(command[0], command)
 
@@ -274,8 +291,23 @@ def promote(version: Annotated[str, typer.Argument(help="Version to serve (tag, 
     from training.registry import Registry
 
     with _user_errors():
-        tag = Registry().promote(version)
+        registry = Registry()
+        _ensure_exports(registry, registry.tag_of(version), StanceConfig())
+        tag = registry.promote(version)
     _console().print(f"[bold]{tag}[/bold] is now promoted")
+
+
+def _ensure_exports(registry, tag: str, config: StanceConfig) -> None:
+    """Give a version created before backend checks its exports and check, before it is served."""
+    from training.artifacts import read_backend_check
+    from training.backends import ensure_backend_check
+
+    path = registry.path_of(tag)
+    if read_backend_check(path) is None:
+        _console().print(f"{tag} predates backend checks: exporting it and checking each backend on "
+                         f"{config.test_path}")
+        check = ensure_backend_check(path, config)
+        _console().print(f"serving it on {check['chosen']}")
 
 
 @app.command()

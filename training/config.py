@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -37,6 +38,11 @@ class StanceConfig(BaseModel):
     max_length: int = Field(128, ge=8, le=512)
     # Upper bound on training epochs (early stopping usually ends sooner).
     epochs: float = Field(4.0, gt=0)
+    # Pad every training batch to max_length instead of its longest sentence (slower; kept
+    # only as the baseline the training benchmark compares against).
+    pad_to_max_length: bool = False
+    # Train under bf16 autocast: "auto" uses it where the CPU has native bf16 (AMX, AVX512-BF16).
+    train_bf16: Literal["auto", "on", "off"] = "auto"
     # Sentences per training step.
     batch_size: int = Field(32, ge=1)
     # Sentences per forward pass at inference time.
@@ -65,13 +71,9 @@ class StanceConfig(BaseModel):
     max_analyze_chars: int = Field(100_000, ge=1)
     # Largest HTTP request body the service reads, in bytes.
     max_body_bytes: int = Field(2_000_000, ge=1024)
-    # Most sentences BentoML's adaptive batching puts into one forward pass.
-    max_batch_size: int = Field(64, ge=1)
-    # BentoML's max_latency_ms. Its dispatcher drops queued requests whose estimated latency
-    # exceeds it, and before it has measured the model it estimates max_latency/15 s per
-    # sentence (capped at 2 s), so a low value drops the first burst of concurrent callers.
-    # The batching wait itself adapts to traffic and stays far below this ceiling.
-    max_batch_latency_ms: int = Field(120_000, ge=1)
+    # Threads the HTTP service answers on; they share one model, so concurrent requests
+    # overlap their HTTP handling with each other's forward passes.
+    service_threads: int = Field(4, ge=1)
     # Address `make serve` binds.
     host: str = "127.0.0.1"
     # Port `make serve` listens on.
@@ -87,6 +89,13 @@ class StanceConfig(BaseModel):
     gate_confidence: float = Field(0.95, gt=0.5, lt=1)
     # Promotion gate: the most any class F1 may fall, challenger against champion.
     gate_max_class_f1_drop: float = Field(0.02, ge=0, le=1)
+    # Backend to serve: "auto" picks, when a version is created, the fastest one that passes
+    # the two checks below on the test set; or one of onnx-int8, onnx-fp32, torch-bf16, torch-fp32.
+    backend: Literal["auto", "onnx-int8", "onnx-fp32", "torch-bf16", "torch-fp32"] = "auto"
+    # Share of test sentences on which a backend must give the fp32 reference's label.
+    backend_min_agreement: float = Field(0.99, gt=0, le=1)
+    # Largest macro-F1 loss against the fp32 reference a backend may have.
+    backend_max_macro_f1_loss: float = Field(0.005, ge=0, le=1)
     # Seconds between the service's checks of the promotion record (it follows promotions).
     reload_poll_seconds: float = Field(1.0, gt=0)
 

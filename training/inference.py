@@ -1,18 +1,25 @@
 """The one inference path: load a model version, return labels and probabilities.
 
 Evaluation, `stance predict` and the HTTP service all call `StanceClassifier.predict`,
-so what is evaluated is exactly what is served.
+so what is evaluated is exactly what is served. The forward pass runs on one of several
+backends; the ONNX ones need only `tokenizers`, `onnxruntime` and numpy, so a process that
+serves them never imports torch or transformers.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from training.artifacts import MANIFEST, read_manifest
+from training.artifacts import MANIFEST, read_backend_check, read_manifest
+
+BACKENDS = ("onnx-int8", "onnx-fp32", "torch-bf16", "torch-fp32")
+# The reference every other backend is checked against.
+REFERENCE_BACKEND = "torch-fp32"
 
 
 @dataclass(frozen=True)
@@ -23,41 +30,119 @@ class Prediction:
     scores: dict[str, float]
 
 
-class StanceClassifier:
-    """A fine-tuned sequence classifier with its labels and tokenizer."""
+class Encoder:
+    """The model's own fast tokenizer (tokenizer.json), padding each batch to its longest member."""
 
-    def __init__(self, model, tokenizer, labels: tuple[str, ...], version: str, *,
-                 max_length: int = 128, batch_size: int = 32):
-        self.model = model.eval()
-        self.tokenizer = tokenizer
+    def __init__(self, model_dir: Path, max_length: int):
+        from tokenizers import Tokenizer
+
+        self.tokenizer = Tokenizer.from_file(str(Path(model_dir) / "tokenizer.json"))
+        self.tokenizer.enable_truncation(max_length)
+        self.tokenizer.enable_padding()
+
+    def __call__(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        encodings = self.tokenizer.encode_batch(list(texts))
+        return {
+            "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+            "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+            "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
+        }
+
+
+class TorchRunner:
+    """PyTorch eager, in fp32 or under bf16 autocast."""
+
+    def __init__(self, model_dir: Path, bf16: bool = False):
+        from transformers import AutoModelForSequenceClassification
+
+        self.model = AutoModelForSequenceClassification.from_pretrained(model_dir).eval()
+        self.bf16 = bf16
+
+    def __call__(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
+        import torch
+
+        tensors = {name: torch.from_numpy(array) for name, array in inputs.items()}
+        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
+            return self.model(**tensors).logits.float().numpy()
+
+
+class OnnxRunner:
+    """ONNX Runtime on the CPU, from a file exported by `training.export`."""
+
+    def __init__(self, path: Path, threads: int | None = None):
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        # Idle intra-op threads must not spin: the HTTP workers and the callers share these cores.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        if threads:
+            options.intra_op_num_threads = threads
+        self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+    def __call__(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
+        return self.session.run(["logits"], inputs)[0]
+
+
+def chosen_backend(model_dir: Path) -> str:
+    """The backend the version's check chose, or the reference when it was never checked."""
+    check = read_backend_check(model_dir)
+    return check["chosen"] if check else REFERENCE_BACKEND
+
+
+def make_runner(model_dir: Path, backend: str):
+    from training.export import onnx_path
+
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend '{backend}'; expected one of {', '.join(BACKENDS)}")
+    if backend.startswith("onnx-"):
+        path = onnx_path(model_dir, int8=backend == "onnx-int8")
+        if not path.is_file():
+            raise FileNotFoundError(f"{model_dir} has no {backend} export ({path.name}); "
+                                    "it is written when a version is trained")
+        return OnnxRunner(path)
+    return TorchRunner(model_dir, bf16=backend == "torch-bf16")
+
+
+class StanceClassifier:
+    """A fine-tuned sequence classifier with its labels, tokenizer and forward-pass backend."""
+
+    def __init__(self, runner: Callable[[dict[str, np.ndarray]], np.ndarray], encoder: Encoder,
+                 labels: tuple[str, ...], version: str, *, backend: str = REFERENCE_BACKEND,
+                 batch_size: int = 32):
+        self.runner = runner
+        self.encoder = encoder
         self.labels = labels
         self.version = version
-        self.max_length = max_length
+        self.backend = backend
         self.batch_size = batch_size
 
     @classmethod
-    def from_dir(cls, path: Path | str, version: str | None = None, *, batch_size: int = 32) -> "StanceClassifier":
-        """Load a model directory written by training (or a registry version's files)."""
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    def from_dir(cls, path: Path | str, version: str | None = None, *, batch_size: int = 32,
+                 backend: str | None = None) -> "StanceClassifier":
+        """Load a model directory written by training (or a registry version's files).
 
+        `backend` None means the one chosen when the version was checked.
+        """
         path = Path(path)
         manifest = read_manifest(path)
-        model = AutoModelForSequenceClassification.from_pretrained(path)
-        tokenizer = AutoTokenizer.from_pretrained(path)
         labels = tuple(manifest["labels"])
-        if [model.config.id2label[i] for i in range(len(labels))] != list(labels):
+        backend = backend or chosen_backend(path)
+        runner = make_runner(path, backend)
+        config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+        if [config["id2label"][str(i)] for i in range(len(labels))] != list(labels):
             raise ValueError(f"{path}: the weights' labels do not match {MANIFEST}")
-        return cls(model, tokenizer, labels, version or manifest.get("version", path.name),
-                   max_length=manifest["config"]["max_length"], batch_size=batch_size)
+        return cls(runner, Encoder(path, manifest["config"]["max_length"]), labels,
+                   version or manifest.get("version", path.name), backend=backend, batch_size=batch_size)
 
     @classmethod
-    def load(cls, version: str | None = None, *, batch_size: int = 32) -> "StanceClassifier":
+    def load(cls, version: str | None = None, *, batch_size: int = 32,
+             backend: str | None = None) -> "StanceClassifier":
         """Load a registry version; None means the promoted one."""
         from training.registry import Registry
 
         registry = Registry()
         tag = registry.resolve(version)
-        return cls.from_dir(registry.path_of(tag), version=tag, batch_size=batch_size)
+        return cls.from_dir(registry.path_of(tag), version=tag, batch_size=batch_size, backend=backend)
 
     def predict_proba(self, texts: Sequence[str],
                       on_batch: Callable[[int], None] | None = None) -> np.ndarray:
@@ -65,19 +150,15 @@ class StanceClassifier:
 
         Texts are batched by length so that each batch is padded only to its longest member.
         """
-        import torch
-
         order = sorted(range(len(texts)), key=lambda index: len(texts[index]))
         probabilities = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
-        with torch.inference_mode():
-            for first in range(0, len(order), self.batch_size):
-                batch = order[first:first + self.batch_size]
-                encoded = self.tokenizer([texts[i] for i in batch], padding=True, truncation=True,
-                                         max_length=self.max_length, return_tensors="pt")
-                logits = self.model(**encoded).logits
-                probabilities[batch] = torch.softmax(logits.float(), dim=-1).numpy()
-                if on_batch is not None:
-                    on_batch(len(batch))
+        for first in range(0, len(order), self.batch_size):
+            batch = order[first:first + self.batch_size]
+            logits = self.runner(self.encoder([texts[i] for i in batch])).astype(np.float64)
+            exponentials = np.exp(logits - logits.max(axis=-1, keepdims=True))
+            probabilities[batch] = exponentials / exponentials.sum(axis=-1, keepdims=True)
+            if on_batch is not None:
+                on_batch(len(batch))
         return probabilities
 
     def predict(self, texts: Sequence[str],
@@ -89,4 +170,3 @@ class StanceClassifier:
                        scores={label: round(float(p), 6) for label, p in zip(self.labels, row)})
             for row in probabilities
         ]
-

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from training.backends import check_backends
 from training.config import StanceConfig
 from training.data import Example, file_sha256, load_examples
 from training.evaluate import Evaluation, evaluate
+from training.artifacts import read_backend_check
 from training.inference import StanceClassifier
 from training.registry import Registry
 from training.train import TrainingResult, train_model
@@ -36,6 +38,7 @@ def version_metadata(config: StanceConfig, training: TrainingResult, evaluation:
         "epochs_run": training.epochs_run,
         "validation_macro_f1": round(training.validation_macro_f1, 4),
         "test_metrics": {k: v for k, v in evaluation.to_metrics().items() if k != "model_version"},
+        "backend": read_backend_check(training.model_dir),
         "config": config.record(),
     }
 
@@ -53,6 +56,7 @@ def train_candidate(config: StanceConfig, workdir: Path, train_examples: list[Ex
                     test_examples: list[Example], *, show_progress: bool = True) -> Candidate:
     """Fine-tune on `train_examples` into `workdir` and score the result on `test_examples`."""
     training = train_model(train_examples, config, Path(workdir) / "model", show_progress=show_progress)
+    check_backends(training.model_dir, test_examples, config)
     classifier = StanceClassifier.from_dir(training.model_dir, version="candidate",
                                            batch_size=config.inference_batch_size)
     evaluation = evaluate(classifier, test_examples, train_examples, data_path=str(config.test_path))

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from training.artifacts import atomic_write_text
+from training.artifacts import atomic_write_text, read_backend_check
 from training.config import registry_home
 
 MODEL_NAME = "stance"
@@ -44,6 +44,7 @@ class VersionInfo:
     created: datetime
     metadata: dict
     promoted: bool
+    backend: dict | None = None  # the backend check (backend.json), None if never checked
 
 
 class Registry:
@@ -86,7 +87,8 @@ class Registry:
         infos = []
         for model in self._models():
             infos.append(VersionInfo(tag=str(model.tag), created=model.info.creation_time,
-                                     metadata=dict(model.info.metadata), promoted=str(model.tag) == promoted))
+                                     metadata=dict(model.info.metadata), promoted=str(model.tag) == promoted,
+                                     backend=read_backend_check(Path(model.path))))
         return sorted(infos, key=lambda info: info.created)
 
     def _models(self) -> list:

@@ -94,7 +94,8 @@ def show_predictions(rows: list[SentencePrediction], labels: tuple[str, ...], mo
 
 def show_versions(versions: list[VersionInfo], console: Console) -> None:
     table = Table(title="model versions", show_edge=False)
-    for column in ("version", "created", "train rows", "train sha256", "test macro-F1", "origin", "promoted"):
+    for column in ("version", "created", "train rows", "train sha256", "test macro-F1", "backend", "origin",
+                   "promoted"):
         table.add_column(column)
     for info in versions:
         metrics = info.metadata.get("test_metrics", {})
@@ -102,8 +103,16 @@ def show_versions(versions: list[VersionInfo], console: Console) -> None:
         origin = f"retrain +{retrain['added']} ({retrain['source']})" if retrain else "stance train"
         table.add_row(info.tag, info.created.strftime("%Y-%m-%d %H:%M"), str(info.metadata.get("train_rows", "")),
                       str(info.metadata.get("train_sha256", ""))[:12], f"{metrics.get('macro_f1', float('nan')):.3f}",
-                      origin, "[bold green]yes[/bold green]" if info.promoted else "")
+                      _backend_summary(info.backend), origin,
+                      "[bold green]yes[/bold green]" if info.promoted else "")
     console.print(table)
+
+
+def _backend_summary(check: dict | None) -> str:
+    if not check:
+        return "torch-fp32 (not checked)"
+    chosen = check["backends"][check["chosen"]]
+    return f"{check['chosen']} (agrees {chosen['agreement']:.1%}, {chosen['sentences_per_s']:.0f}/s)"
 
 
 def show_retrain(result: RetrainResult, console: Console) -> None:

@@ -12,6 +12,7 @@ import numpy as np
 from training.artifacts import write_manifest
 from training.config import StanceConfig
 from training.data import Example
+from training.hardware import bf16_supported
 from training.labels import id_to_label, label_to_id
 
 
@@ -82,6 +83,7 @@ def _training_arguments(config: StanceConfig, checkpoint_dir: Path, show_progres
         seed=config.seed,
         data_seed=config.seed,
         use_cpu=True,
+        bf16=config.train_bf16 == "on" or (config.train_bf16 == "auto" and bf16_supported()),
         report_to="none",
         disable_tqdm=not show_progress,
     )
@@ -113,7 +115,9 @@ def train_model(examples: list[Example], config: StanceConfig, output_dir: Path,
             args=_training_arguments(config, Path(checkpoint_dir), show_progress),
             train_dataset=_tokenized(train_examples, tokenizer, config),
             eval_dataset=_tokenized(validation_examples, tokenizer, config),
-            data_collator=DataCollatorWithPadding(tokenizer),
+            data_collator=DataCollatorWithPadding(
+                tokenizer, padding="max_length" if config.pad_to_max_length else True,
+                max_length=config.max_length if config.pad_to_max_length else None),
             processing_class=tokenizer,
             compute_metrics=_macro_f1,
             callbacks=[EarlyStoppingCallback(early_stopping_patience=config.early_stopping_patience)],
