@@ -64,13 +64,17 @@ class ServerProcess:
     def _log_tail(self) -> str:
         return f":\n{self.log.read_text()[-3000:]}" if self.log and self.log.is_file() else ""
 
-    def resident_mib(self) -> dict:
-        """Resident memory of the server and every process it started, in MiB."""
+    def processes(self) -> list:
+        """The server's process and every process it started (psutil)."""
         import psutil
 
         root = psutil.Process(self.process.pid)
-        processes = [root, *root.children(recursive=True)]
-        per = {f"{p.pid} {' '.join(p.cmdline()[-3:])[:60]}": p.memory_info().rss / 2**20 for p in processes}
+        return [root, *root.children(recursive=True)]
+
+    def resident_mib(self) -> dict:
+        """Resident memory of the server and every process it started, in MiB."""
+        per = {f"{p.pid} {' '.join(p.cmdline()[-3:])[:60]}": p.memory_info().rss / 2**20
+               for p in self.processes()}
         return {"total": round(sum(per.values()), 1), "processes": {k: round(v, 1) for k, v in per.items()}}
 
     def __exit__(self, *exc) -> None:

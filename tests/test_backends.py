@@ -11,7 +11,7 @@ from training.backends import check_backends
 from training.data import load_examples
 from training.export import onnx_path
 from training.artifacts import BACKEND_FILE
-from training.inference import BACKENDS, StanceClassifier
+from training.inference import BACKENDS, BackendError, StanceClassifier
 
 TEXTS = ["The ministry denied the report.", "Prices rose by four per cent in May.",
          "Our units carried out a planned repositioning of forces along the river.", "Shares fell."]
@@ -54,9 +54,9 @@ def test_a_configured_backend_overrides_the_choice(tmp_path, version_dir, tiny_c
 def test_an_unknown_or_missing_backend_is_a_clear_error(tmp_path, version_dir):
     import shutil
 
-    with pytest.raises(ValueError, match="unknown backend 'gpu'"):
+    with pytest.raises(BackendError, match="unknown backend 'gpu'"):
         StanceClassifier.from_dir(version_dir, backend="gpu")
     copy = shutil.copytree(version_dir, tmp_path / "version")
     shutil.rmtree(copy / "onnx")
-    with pytest.raises(FileNotFoundError, match="has no onnx-int8 export"):
+    with pytest.raises(BackendError, match="has no onnx-int8 export"):
         StanceClassifier.from_dir(copy, backend="onnx-int8")

@@ -155,6 +155,11 @@ def test_retrain_refuses_bad_rows_with_exit_2_and_changes_nothing(tmp_path, cli_
     assert "nothing new" in result.stdout
 
 
+def test_an_unknown_backend_is_a_clear_error(cli_home):
+    result = run("predict", "Shares fell.", "--backend", "gpu", home=cli_home, check=False)
+    assert result.returncode == 2 and "unknown backend 'gpu'" in result.stderr and "onnx-int8" in result.stderr
+
+
 def test_promoting_a_version_without_exports_exports_and_checks_it_first(tmp_path, cli_home):
     home = Path(shutil.copytree(cli_home, tmp_path / "home"))
     (version,) = [p for p in (home / "models" / "stance").iterdir() if p.is_dir()]

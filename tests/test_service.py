@@ -68,6 +68,18 @@ def test_model_describes_the_served_version(server, tiny_registry):
     assert body["train_sha256"] == info.metadata["train_sha256"]
     assert body["metrics"]["macro_f1"] == info.metadata["test_metrics"]["macro_f1"]
     assert body["created"]
+    assert body["backend"] == info.backend["chosen"] and body["backend_check"] == info.backend
+
+
+def test_an_onnx_backend_is_served_without_torch_in_any_server_process(tiny_registry):
+    int8 = StanceClassifier.from_dir(tiny_registry.path_of(tiny_registry.promoted()), backend="onnx-int8")
+    with Server(tiny_registry.home, {"STANCE_BACKEND": "onnx-int8"}) as running:
+        assert post(running, "/model").json()["backend"] == "onnx-int8"
+        body = post(running, "/classify", {"sentences": SENTENCES}).json()
+        assert [r["label"] for r in body["results"]] == [p.label for p in int8.predict(SENTENCES)]
+        libraries = {Path(m.path).name for p in running.processes() for m in p.memory_maps()}
+    assert any(name.startswith("libonnxruntime") or "onnxruntime_pybind" in name for name in libraries)
+    assert not [name for name in libraries if name.startswith(("libtorch", "libc10"))]
 
 
 def test_bentoml_endpoints_stay_available(server):

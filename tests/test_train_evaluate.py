@@ -10,6 +10,7 @@ from training.evaluate import evaluate, write_reports
 from training.inference import StanceClassifier
 from training.labels import LABELS
 from training.pipeline import train_and_register
+from training.train import collator, uses_bf16
 
 
 def test_first_version_is_promoted_with_labels_config_metrics_and_data_hash(tiny_registry, tiny_config):
@@ -56,3 +57,23 @@ def test_evaluation_uses_the_served_predict_and_writes_reports(use_registry, tin
     assert (tmp_path / "out" / "confusion_matrix.png").read_bytes()[:4] == b"\x89PNG"
     assert (tmp_path / "out" / "errors.csv").read_text().splitlines()[0].startswith("row,text,label,predicted")
     assert len(paths) == 3
+
+
+def test_batches_are_padded_to_their_longest_sentence_except_in_the_fixed_padding_baseline(tiny_base_model,
+                                                                                          tiny_config):
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_base_model)
+    features = [tokenizer(text) for text in ("Shares fell.", "The ministry denied every part of the report.")]
+    longest = max(len(feature["input_ids"]) for feature in features)
+    assert collator(tokenizer, tiny_config)(features)["input_ids"].shape == (2, longest)
+    fixed = tiny_config.model_copy(update={"pad_to_max_length": True})
+    assert collator(tokenizer, fixed)(features)["input_ids"].shape == (2, tiny_config.max_length)
+
+
+def test_bf16_autocast_only_where_the_cpu_has_native_bf16(tiny_config, monkeypatch):
+    for supported in (True, False):
+        monkeypatch.setattr("training.train.bf16_supported", lambda: supported)
+        assert uses_bf16(tiny_config) is supported
+        assert uses_bf16(tiny_config.model_copy(update={"train_bf16": "on"}))
+        assert not uses_bf16(tiny_config.model_copy(update={"train_bf16": "off"}))

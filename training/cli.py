@@ -38,6 +38,7 @@ def _user_errors():
     from pydantic import ValidationError
 
     from training.data import DataError
+    from training.inference import BackendError
     from training.registry import RegistryError
     from training.retrain import NothingToRetrain
 
@@ -46,7 +47,7 @@ def _user_errors():
     except NothingToRetrain as error:
         _console().print(str(error))
         raise typer.Exit(0) from None
-    except DataError as error:
+    except (DataError, BackendError) as error:
         _errors().print(f"[red]error[/red] {error}", markup=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     except ValidationError as error:
@@ -139,6 +140,7 @@ def evaluate(
     from training.data import load_examples
     from training.evaluate import evaluate as evaluate_model
     from training.evaluate import write_reports
+    from training.inference import StanceClassifier
     from training.report import show_evaluation
 
     config = StanceConfig()
@@ -147,7 +149,7 @@ def evaluate(
     with _user_errors():
         examples = load_examples(data, max_chars=config.max_text_chars)
         baseline_train = load_examples(config.train_path, max_chars=config.max_text_chars)
-        classifier = _load_classifier(model, backend, config)
+        classifier = StanceClassifier.load(model, batch_size=config.inference_batch_size, backend=backend)
     with _progress(f"scoring {data}") as progress:
         task = progress.add_task("", total=len(examples))
         evaluation = evaluate_model(classifier, examples, baseline_train, data_path=str(data),
@@ -170,6 +172,7 @@ def predict(
 ) -> None:
     """Split text into sentences and label each, with exact character offsets."""
     from training.artifacts import atomic_write_text
+    from training.inference import StanceClassifier
     from training.predict import FORMATS, predict_documents, read_documents, render_machine_readable
     from training.report import show_predictions
 
@@ -186,7 +189,7 @@ def predict(
         if not any(document.strip() for document in documents):
             _errors().print("error: the text is empty")
             raise typer.Exit(EXIT_BAD_INPUT)
-        classifier = _load_classifier(model, backend, config)
+        classifier = StanceClassifier.load(model, batch_size=config.inference_batch_size, backend=backend)
     with _progress("labelling sentences") as progress:
         task = progress.add_task("", total=None)
         rows = predict_documents(classifier, documents,
@@ -202,19 +205,6 @@ def predict(
     else:
         atomic_write_text(out, rendered)
         _errors().print(f"wrote {len(rows)} sentences to {out}")
-
-
-def _load_classifier(model: str | None, backend: str | None, config: StanceConfig):
-    """The classifier of a version; a backend the version cannot run is a user error."""
-    from training.data import DataError, DataReport, Problem
-    from training.inference import StanceClassifier
-
-    try:
-        return StanceClassifier.load(model, batch_size=config.inference_batch_size, backend=backend)
-    except (ValueError, FileNotFoundError) as error:
-        if backend is None:
-            raise
-        raise DataError(DataReport(path=Path("--backend"), problems=[Problem(0, "backend", str(error))])) from None
 
 
 def _table_text(rows, classifier) -> str:

@@ -22,6 +22,10 @@ BACKENDS = ("onnx-int8", "onnx-fp32", "torch-bf16", "torch-fp32")
 REFERENCE_BACKEND = "torch-fp32"
 
 
+class BackendError(ValueError):
+    """A backend that does not exist, or that this version has no export for."""
+
+
 @dataclass(frozen=True)
 class Prediction:
     """The predicted label of one sentence and the probability of every label."""
@@ -93,12 +97,12 @@ def make_runner(model_dir: Path, backend: str):
     from training.export import onnx_path
 
     if backend not in BACKENDS:
-        raise ValueError(f"unknown backend '{backend}'; expected one of {', '.join(BACKENDS)}")
+        raise BackendError(f"unknown backend '{backend}'; expected one of {', '.join(BACKENDS)}")
     if backend.startswith("onnx-"):
         path = onnx_path(model_dir, int8=backend == "onnx-int8")
         if not path.is_file():
-            raise FileNotFoundError(f"{model_dir} has no {backend} export ({path.name}); "
-                                    "it is written when a version is trained")
+            raise BackendError(f"{model_dir.name} has no {backend} export ({path.name}); it is written "
+                               "when a version is trained, promoted or served")
         return OnnxRunner(path)
     return TorchRunner(model_dir, bf16=backend == "torch-bf16")
 

@@ -60,6 +60,23 @@ def _tokenized(examples: list[Example], tokenizer, config: StanceConfig):
     return Dataset.from_dict({**dict(encoded), "label": [ids[e.label] for e in examples]})
 
 
+def uses_bf16(config: StanceConfig) -> bool:
+    """Whether training runs under bf16 autocast: "auto" only where the CPU has native bf16.
+
+    Emulated bf16 is slower than fp32, so "auto" leaves CPUs without it on fp32.
+    """
+    return config.train_bf16 == "on" or (config.train_bf16 == "auto" and bf16_supported())
+
+
+def collator(tokenizer, config: StanceConfig):
+    """Pads each batch to its longest sentence; to max_length only for the fixed-padding baseline."""
+    from transformers import DataCollatorWithPadding
+
+    if config.pad_to_max_length:
+        return DataCollatorWithPadding(tokenizer, padding="max_length", max_length=config.max_length)
+    return DataCollatorWithPadding(tokenizer, padding="longest")
+
+
 def _training_arguments(config: StanceConfig, checkpoint_dir: Path, show_progress: bool):
     from transformers import TrainingArguments
 
@@ -83,7 +100,7 @@ def _training_arguments(config: StanceConfig, checkpoint_dir: Path, show_progres
         seed=config.seed,
         data_seed=config.seed,
         use_cpu=True,
-        bf16=config.train_bf16 == "on" or (config.train_bf16 == "auto" and bf16_supported()),
+        bf16=uses_bf16(config),
         report_to="none",
         disable_tqdm=not show_progress,
     )
@@ -96,8 +113,7 @@ def train_model(examples: list[Example], config: StanceConfig, output_dir: Path,
     The best epoch is chosen by macro-F1 on a validation split carved from `examples`;
     training stops early once it stops improving. The test set plays no part here.
     """
-    from transformers import (AutoModelForSequenceClassification, AutoTokenizer,
-                              DataCollatorWithPadding, EarlyStoppingCallback, Trainer, set_seed)
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer, EarlyStoppingCallback, Trainer, set_seed
     from transformers.utils import logging as hf_logging
 
     hf_logging.set_verbosity_error()
@@ -115,9 +131,7 @@ def train_model(examples: list[Example], config: StanceConfig, output_dir: Path,
             args=_training_arguments(config, Path(checkpoint_dir), show_progress),
             train_dataset=_tokenized(train_examples, tokenizer, config),
             eval_dataset=_tokenized(validation_examples, tokenizer, config),
-            data_collator=DataCollatorWithPadding(
-                tokenizer, padding="max_length" if config.pad_to_max_length else True,
-                max_length=config.max_length if config.pad_to_max_length else None),
+            data_collator=collator(tokenizer, config),
             processing_class=tokenizer,
             compute_metrics=_macro_f1,
             callbacks=[EarlyStoppingCallback(early_stopping_patience=config.early_stopping_patience)],
