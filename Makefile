@@ -9,7 +9,7 @@ export TOKENIZERS_PARALLELISM := false
 # The model registry (BentoML store) lives in the project unless BENTOML_HOME is set.
 export BENTOML_HOME ?= $(CURDIR)/models
 
-.PHONY: install train serve test data-check bench bench-switch clean
+.PHONY: install train serve test data-check bench bench-train bench-switch clean
 
 install: $(STAMP)
 
@@ -35,9 +35,14 @@ data-check: install
 test: install
 	$(BIN)/pytest
 
-# In-process and HTTP throughput of the promoted model (a few minutes).
+# The promoted model on every backend in-process, the fast service against a plain fp32 one over
+# HTTP, memory, training throughput; ratios and targets, JSON and PNG in benchmarks/results (~10 min).
 bench: install
 	$(BIN)/python benchmarks/bench_service.py
+
+# Full `make train` runs with fixed padding (fp32 baseline) and with dynamic padding (about an hour).
+bench-train: install
+	$(BIN)/python benchmarks/bench_training.py --full
 
 # Seconds from `stance promote` to the running service answering with that version, under load.
 bench-switch: install

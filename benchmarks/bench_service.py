@@ -88,8 +88,10 @@ async def http_load(url: str, bodies: list[dict], clients: int) -> dict:
 def serve_and_load(sentences: list[str], requests_per_client: int, backend: str | None) -> dict:
     """Start the service (on `backend`, or the version's chosen one) and load it over HTTP."""
     with ServerProcess(env={"STANCE_BACKEND": backend} if backend else None) as server:
+        idle = server.resident_mib()
         result = {"backend": httpx.post(f"{server.url}/model", timeout=30).json()["backend"],
-                  "ready_s": round(server.ready_s, 1), "resident_mib_idle": server.resident_mib()["total"]}
+                  "ready_s": round(server.ready_s, 1), "resident_mib_idle": idle["total"],
+                  "serving_process_mib_idle": max(idle["processes"].values())}
         asyncio.run(http_load(server.url, [{"sentences": [s]} for s in sentences[:32]], 8))
         result["single"] = [
             asyncio.run(http_load(server.url, [{"sentences": [sentences[i % len(sentences)]]}
@@ -97,7 +99,9 @@ def serve_and_load(sentences: list[str], requests_per_client: int, backend: str 
             for clients in (1, 8, 32)]
         bodies = [{"sentences": sentences[i:i + 64]} for i in range(0, len(sentences) - 63, 64)]
         result["batch64"] = asyncio.run(http_load(server.url, bodies * 2, 4))
-        result["resident_mib_after"] = server.resident_mib()["total"]
+        after = server.resident_mib()
+        result.update(resident_mib_after=after["total"], serving_process_mib_after=max(after["processes"].values()),
+                      processes_mib_after=after["processes"])
     return result
 
 
@@ -129,7 +133,28 @@ def run(sentences: list[str], gold: list[str], requests_per_client: int, trainin
                                                        / chosen["batch_32_sorted"], 2),
         "training_dynamic_vs_fixed": results["training"]["speedup"],
     }
+    results["targets"] = targets(results, chosen, backends[0])
     return results
+
+
+def targets(results: dict, chosen: dict, reference: dict) -> list[dict]:
+    """Issue 6's targets: what was asked, what was measured, whether it was met."""
+    ratios, fast = results["ratios"], results["http_fast"]
+
+    def target(name: str, measured: float, wanted: float, at_most: bool = False) -> dict:
+        return {"target": name, "measured": measured, "wanted": f"{'<=' if at_most else '>='} {wanted:g}",
+                "met": measured <= wanted if at_most else measured >= wanted}
+
+    return [
+        target("in-process b32 vs fp32 eager b32 (x)", ratios["in_process_b32_sorted_vs_fp32_eager_b32"], 3.0),
+        target("agreement with fp32", chosen["agreement"], 0.99),
+        target("macro-F1 loss vs fp32", round(reference["macro_f1"] - chosen["macro_f1"], 4), 0.005, at_most=True),
+        target("HTTP 32 clients vs plain fp32 (x)", ratios["http_single32_fast_vs_plain"], 2.0),
+        target("HTTP 64-sentence bodies vs in-process", ratios["http_batch64_vs_in_process_b32_sorted"], 0.85),
+        target("serving process MiB after load", fast["serving_process_mib_after"], 400, at_most=True),
+        target("ready s", fast["ready_s"], 10, at_most=True),
+        target("training sentences/s dynamic vs fixed (x)", ratios["training_dynamic_vs_fixed"], 2.0),
+    ]
 
 
 def print_table(results: dict) -> None:
@@ -149,14 +174,18 @@ def print_table(results: dict) -> None:
         row = served["batch64"]
         print(f"{label + ', 64 sentences, 4 clients':34} {row['sentences_per_s']:>8} {row['requests_per_s']:>8} "
               f"{row['p50_ms']:>8} {row['p99_ms']:>8} {row['failed']:>7}")
-        print(f"{label}: ready in {served['ready_s']} s, resident {served['resident_mib_idle']} MiB idle, "
-              f"{served['resident_mib_after']} MiB after the load")
+        print(f"{label}: ready in {served['ready_s']} s; serving process {served['serving_process_mib_idle']} MiB "
+              f"idle, {served['serving_process_mib_after']} MiB after the load (all processes "
+              f"{served['resident_mib_idle']} / {served['resident_mib_after']} MiB)")
     print("\ntraining, sentences/s")
     for name, row in results["training"]["setups"].items():
         print(f"{name:45} {row['sentences_per_s']:>8}")
     print("\nratios")
     for name, value in results["ratios"].items():
         print(f"{name:45} {value:>8}")
+    print("\ntargets")
+    for row in results["targets"]:
+        print(f"{row['target']:45} {row['measured']:>8} {row['wanted']:>9}  {'met' if row['met'] else 'NOT MET'}")
 
 
 def write_chart(results: dict, path: Path) -> None:
