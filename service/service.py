@@ -4,7 +4,7 @@ One service, one process: validation, sentence splitting, auth, and the promoted
 version through the training package's `StanceClassifier`, the same class `stance evaluate`
 and `stance predict` use. On the ONNX backends the process imports neither torch nor
 transformers. A second service behind an inter-service HTTP hop (with BentoML's adaptive
-batching) cost more CPU on this 2-core machine than batching saved; see docs/issue-6-wip.md.
+batching) cost more CPU on this 2-core machine than batching saved; see docs/performance.md.
 """
 
 from __future__ import annotations

@@ -34,12 +34,14 @@ def test_a_trained_version_carries_its_exports_and_its_backend_check(version_dir
     assert StanceClassifier.from_dir(version_dir).backend == check["chosen"]
 
 
-def test_every_supported_backend_gives_the_reference_probabilities(version_dir):
+def test_every_backend_gives_the_reference_probabilities(version_dir):
     reference = StanceClassifier.from_dir(version_dir, backend="torch-fp32").predict_proba(TEXTS)
     onnx_fp32 = StanceClassifier.from_dir(version_dir, backend="onnx-fp32").predict_proba(TEXTS)
     onnx_int8 = StanceClassifier.from_dir(version_dir, backend="onnx-int8").predict_proba(TEXTS)
+    bf16 = StanceClassifier.from_dir(version_dir, backend="torch-bf16").predict_proba(TEXTS)  # emulated here if need be
     assert np.allclose(onnx_fp32, reference, atol=1e-4)
     assert np.allclose(onnx_int8, reference, atol=0.05)
+    assert np.allclose(bf16, reference, atol=0.05)
 
 
 def test_a_configured_backend_overrides_the_choice(tmp_path, version_dir, tiny_config):
