@@ -78,16 +78,17 @@ async def http_load(url: str, bodies: list[dict], clients: int) -> dict:
         await asyncio.gather(*(caller(client) for _ in range(clients)))
         elapsed = time.perf_counter() - started
     latencies.sort()
-    return {"clients": clients, "requests": len(bodies), "failed": failures,
+    return {"clients": clients, "sentences_per_request": len(bodies[0]["sentences"]), "requests": len(bodies),
+            "failed": failures,
             "requests_per_s": round(len(bodies) / elapsed, 1),
             "sentences_per_s": round(sum(len(b["sentences"]) for b in bodies) / elapsed, 1),
             "p50_ms": round(1000 * latencies[len(latencies) // 2], 1),
             "p99_ms": round(1000 * latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 1)}
 
 
-def serve_and_load(sentences: list[str], requests_per_client: int, backend: str | None) -> dict:
-    """Start the service (on `backend`, or the version's chosen one) and load it over HTTP."""
-    with ServerProcess(env={"STANCE_BACKEND": backend} if backend else None) as server:
+def serve_and_load(sentences: list[str], requests_per_client: int, server: ServerProcess) -> dict:
+    """Start `server` and load it over HTTP: single sentences at 1, 8 and 32 clients, 64-sentence bodies."""
+    with server:
         idle = server.resident_mib()
         result = {"backend": httpx.post(f"{server.url}/model", timeout=30).json()["backend"],
                   "ready_s": round(server.ready_s, 1), "resident_mib_idle": idle["total"],
@@ -120,15 +121,19 @@ def run(sentences: list[str], gold: list[str], requests_per_client: int, trainin
     reference = backends[0]["predicted"]
     for result in backends:
         result["agreement"] = round(sum(a == b for a, b in zip(result.pop("predicted"), reference)) / len(gold), 4)
-    fast = serve_and_load(sentences, requests_per_client, None)
-    plain = serve_and_load(sentences, requests_per_client, REFERENCE_BACKEND)
+    fast = serve_and_load(sentences, requests_per_client, ServerProcess())
+    plain = serve_and_load(sentences, requests_per_client, ServerProcess(
+        service="plain_fp32_service:PlainFp32", working_dir=ROOT / "benchmarks"))
+    ours_fp32 = serve_and_load(sentences, requests_per_client, ServerProcess(env={"STANCE_BACKEND": REFERENCE_BACKEND}))
     chosen = next(r for r in backends if r["backend"] == fast["backend"])
     results = {"chosen": check["chosen"], "in_process": backends, "http_fast": fast, "http_plain_fp32": plain,
-               "training": measure_both(training_sentences)}
+               "http_stance_fp32": ours_fp32, "training": measure_both(training_sentences)}
     results["ratios"] = {
         "in_process_b32_sorted_vs_fp32_eager_b32": round(chosen["batch_32_sorted"] / backends[0]["batch_32"], 2),
         "http_single32_fast_vs_plain": round(fast["single"][2]["requests_per_s"]
                                              / plain["single"][2]["requests_per_s"], 2),
+        "http_single32_fast_vs_stance_fp32": round(fast["single"][2]["requests_per_s"]
+                                                   / ours_fp32["single"][2]["requests_per_s"], 2),
         "http_batch64_vs_in_process_b32_sorted": round(fast["batch64"]["sentences_per_s"]
                                                        / chosen["batch_32_sorted"], 2),
         "training_dynamic_vs_fixed": results["training"]["speedup"],
@@ -164,16 +169,14 @@ def print_table(results: dict) -> None:
     for row in results["in_process"]:
         print(f"{row['backend']:12} {row['batch_1']:>9} {row['batch_32']:>9} {row['batch_32_sorted']:>11} "
               f"{row['agreement']:>10.2%} {row['macro_f1']:>9.3f}")
-    print(f"\n{'HTTP':34} {'sent/s':>8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'failed':>7}")
-    for name in ("http_fast", "http_plain_fp32"):
+    print(f"\n{'HTTP':52} {'sent/s':>8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'failed':>7}")
+    for name in ("http_fast", "http_plain_fp32", "http_stance_fp32"):
         served = results[name]
-        label = f"{served['backend']}"
-        for row in served["single"]:
-            print(f"{label + ', 1 sentence, ' + str(row['clients']) + ' clients':34} {row['sentences_per_s']:>8} "
-                  f"{row['requests_per_s']:>8} {row['p50_ms']:>8} {row['p99_ms']:>8} {row['failed']:>7}")
-        row = served["batch64"]
-        print(f"{label + ', 64 sentences, 4 clients':34} {row['sentences_per_s']:>8} {row['requests_per_s']:>8} "
-              f"{row['p50_ms']:>8} {row['p99_ms']:>8} {row['failed']:>7}")
+        label = served["backend"] if name == "http_plain_fp32" else f"stance service, {served['backend']}"
+        for row in [*served["single"], served["batch64"]]:
+            load = f"{row['clients']} clients x {row['sentences_per_request']} sentences"
+            print(f"{label + ', ' + load:52} {row['sentences_per_s']:>8} {row['requests_per_s']:>8} "
+                  f"{row['p50_ms']:>8} {row['p99_ms']:>8} {row['failed']:>7}")
         print(f"{label}: ready in {served['ready_s']} s; serving process {served['serving_process_mib_idle']} MiB "
               f"idle, {served['serving_process_mib_after']} MiB after the load (all processes "
               f"{served['resident_mib_idle']} / {served['resident_mib_after']} MiB)")
@@ -202,10 +205,10 @@ def write_chart(results: dict, path: Path) -> None:
     axes[0].set_xticks(range(len(names)), names)
     axes[0].set_title("in-process, sentences/s")
     axes[0].legend(fontsize=8)
-    for offset, name in enumerate(("http_plain_fp32", "http_fast")):
+    for offset, name in enumerate(("http_plain_fp32", "http_stance_fp32", "http_fast")):
         served = results[name]
-        axes[1].bar([i + 0.4 * (offset - 0.5) for i in range(3)], [r["requests_per_s"] for r in served["single"]],
-                    0.4, label=served["backend"])
+        axes[1].bar([i + 0.27 * (offset - 1) for i in range(3)], [r["requests_per_s"] for r in served["single"]],
+                    0.27, label=("stance service, " if name != "http_plain_fp32" else "") + served["backend"])
     axes[1].set_xticks(range(3), ["1 client", "8 clients", "32 clients"])
     axes[1].set_title("HTTP, single-sentence requests/s")
     axes[1].legend(fontsize=8)

@@ -14,10 +14,10 @@ SERVICE = "service.service:Stance"
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
-def serve_command(host: str, port: int) -> list[str]:
-    """The `bentoml serve` command line for the stance service, from this environment."""
+def serve_command(host: str, port: int, service: str = SERVICE, working_dir: Path = PROJECT_ROOT) -> list[str]:
+    """The `bentoml serve` command line for the stance service (or another), from this environment."""
     bentoml = str(Path(sys.executable).parent / "bentoml")
-    return [bentoml, "serve", SERVICE, "--host", host, "--port", str(port)]
+    return [bentoml, "serve", service, "--working-dir", str(working_dir), "--host", host, "--port", str(port)]
 
 
 def free_port() -> int:
@@ -32,7 +32,9 @@ class ServerProcess:
     `ready_s` is the time from start to the first 200 from /readyz.
     """
 
-    def __init__(self, env: dict[str, str] | None = None, log: Path | None = None, ready_timeout: float = 300):
+    def __init__(self, env: dict[str, str] | None = None, log: Path | None = None, ready_timeout: float = 300,
+                 service: str = SERVICE, working_dir: Path = PROJECT_ROOT):
+        self.service, self.working_dir = service, working_dir
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, **(env or {})}
@@ -46,7 +48,7 @@ class ServerProcess:
 
         output = self.log.open("w") if self.log else subprocess.DEVNULL
         started = time.monotonic()
-        self.process = subprocess.Popen(serve_command("127.0.0.1", self.port), cwd=PROJECT_ROOT, env=self.env,
+        self.process = subprocess.Popen(serve_command("127.0.0.1", self.port, self.service, self.working_dir), cwd=PROJECT_ROOT, env=self.env,
                                         stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
         while time.monotonic() - started < self.ready_timeout:
             if self.process.poll() is not None:
