@@ -208,14 +208,17 @@ def write_chart(results: dict, path: Path) -> None:
                     [r[key] for r in results["in_process"]], 0.2, label=key.replace("_", " "))
     axes[0].set_xticks(range(len(names)), names)
     axes[0].set_title("in-process, sentences/s")
-    axes[0].legend(fontsize=8)
+    axes[0].set_ylim(top=1.3 * max(r["batch_32_sorted"] for r in results["in_process"]))
+    axes[0].legend(fontsize=8, loc="upper left", ncol=2)
     for offset, name in enumerate(("http_plain_fp32", "http_stance_fp32", "http_fast")):
         served = results[name]
         axes[1].bar([i + 0.27 * (offset - 1) for i in range(3)], [r["requests_per_s"] for r in served["single"]],
                     0.27, label=("stance service, " if name != "http_plain_fp32" else "") + served["backend"])
     axes[1].set_xticks(range(3), ["1 client", "8 clients", "32 clients"])
     axes[1].set_title("HTTP, single-sentence requests/s")
-    axes[1].legend(fontsize=8)
+    axes[1].set_ylim(top=1.4 * max(r["requests_per_s"] for name in ("http_plain_fp32", "http_stance_fp32", "http_fast")
+                                   for r in results[name]["single"]))
+    axes[1].legend(fontsize=8, loc="upper left")
     training = results["training"]["setups"]
     axes[2].bar(range(len(training)), [r["sentences_per_s"] for r in training.values()], color="#2b7bba")
     axes[2].set_xticks(range(len(training)), [name.replace(", ", "\n", 1) for name in training], fontsize=8)
