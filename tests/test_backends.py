@@ -50,7 +50,8 @@ def test_a_configured_backend_overrides_the_choice(tmp_path, version_dir, tiny_c
     copy = shutil.copytree(version_dir, tmp_path / "version")
     examples = load_examples(tiny_config.test_path)
     record = check_backends(copy, examples, tiny_config.model_copy(update={"backend": "onnx-fp32"}))
-    assert record["chosen"] == "onnx-fp32"
+    assert record["chosen"] == "onnx-fp32" and record["forced"]
+    assert record["backends"]["torch-fp32"]["eligible"]
 
 
 def test_an_unknown_or_missing_backend_is_a_clear_error(tmp_path, version_dir):

@@ -167,5 +167,6 @@ def test_promoting_a_version_without_exports_exports_and_checks_it_first(tmp_pat
     shutil.rmtree(version / "onnx")
     result = run("promote", version.name, home=home)
     assert "predates backend checks" in result.stdout and "serving it on" in result.stdout
+    assert "backend torch-fp32: agrees 100.0% with fp32" in result.stdout
     assert (version / "backend.json").is_file() and (version / "onnx" / "model-int8.onnx").is_file()
     assert "agrees" in run("models", home=home).stdout

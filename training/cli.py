@@ -290,13 +290,14 @@ def promote(version: Annotated[str, typer.Argument(help="Version to serve (tag, 
 def _ensure_exports(registry, tag: str, config: StanceConfig) -> None:
     """Give a version created before backend checks its exports and check, before it is served."""
     from training.artifacts import read_backend_check
-    from training.backends import ensure_backend_check
+    from training.backends import describe_backend_result, ensure_backend_check
 
     path = registry.path_of(tag)
     if read_backend_check(path) is None:
         _console().print(f"{tag} predates backend checks: exporting it and checking each backend on "
                          f"{config.test_path}")
-        check = ensure_backend_check(path, config)
+        check = ensure_backend_check(
+            path, config, on_backend=lambda backend, result: _console().print(describe_backend_result(backend, result)))
         _console().print(f"serving it on {check['chosen']}")
 
 

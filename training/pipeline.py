@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from training.backends import check_backends
+from training.artifacts import read_backend_check
+from training.backends import check_backends, describe_backend_result
 from training.config import StanceConfig
 from training.data import Example, file_sha256, load_examples
 from training.evaluate import Evaluation, evaluate
-from training.artifacts import read_backend_check
 from training.inference import StanceClassifier
 from training.registry import Registry
 from training.train import TrainingResult, train_model
@@ -56,11 +57,16 @@ def train_candidate(config: StanceConfig, workdir: Path, train_examples: list[Ex
                     test_examples: list[Example], *, show_progress: bool = True) -> Candidate:
     """Fine-tune on `train_examples` into `workdir` and score the result on `test_examples`."""
     training = train_model(train_examples, config, Path(workdir) / "model", show_progress=show_progress)
-    check_backends(training.model_dir, test_examples, config)
+    check_backends(training.model_dir, test_examples, config, on_backend=_show_backend if show_progress else None)
     classifier = StanceClassifier.from_dir(training.model_dir, version="candidate",
                                            batch_size=config.inference_batch_size)
     evaluation = evaluate(classifier, test_examples, train_examples, data_path=str(config.test_path))
     return Candidate(training=training, classifier=classifier, evaluation=evaluation)
+
+
+def _show_backend(backend: str, result: dict) -> None:
+    """One line per backend as the check measures it (on stderr, beside the training progress)."""
+    print(describe_backend_result(backend, result), file=sys.stderr, flush=True)
 
 
 def register_candidate(registry: Registry, config: StanceConfig, candidate: Candidate,

@@ -112,7 +112,10 @@ def _backend_summary(check: dict | None) -> str:
     if not check:
         return "torch-fp32 (not checked)"
     chosen = check["backends"][check["chosen"]]
-    return f"{check['chosen']} (agrees {chosen['agreement']:.1%}, {chosen['sentences_per_s']:.0f}/s)"
+    if not chosen.get("supported"):
+        return f"{check['chosen']} (forced; not measured on this CPU)"
+    forced = "forced, " if check.get("forced") else ""
+    return f"{check['chosen']} ({forced}agrees {chosen['agreement']:.1%}, {chosen['sentences_per_s']:.0f}/s)"
 
 
 def show_retrain(result: RetrainResult, console: Console) -> None:
