@@ -111,7 +111,8 @@ def serve_and_load(sentences: list[str], requests_per_client: int, server: Serve
 def run(sentences: list[str], gold: list[str], requests_per_client: int, training_sentences: int) -> dict:
     from bench_training import measure_both
     from training.artifacts import read_backend_check
-    from training.inference import BACKENDS, REFERENCE_BACKEND
+    from training.config import BACKENDS
+    from training.inference import REFERENCE_BACKEND
     from training.registry import Registry
 
     registry = Registry()

@@ -11,7 +11,8 @@ from training.backends import check_backends
 from training.data import load_examples
 from training.export import onnx_path
 from training.artifacts import BACKEND_FILE
-from training.inference import BACKENDS, BackendError, StanceClassifier
+from training.config import BACKENDS
+from training.inference import BackendError, StanceClassifier
 
 TEXTS = ["The ministry denied the report.", "Prices rose by four per cent in May.",
          "Our units carried out a planned repositioning of forces along the river.", "Shares fell."]

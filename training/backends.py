@@ -15,10 +15,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from training.artifacts import BACKEND_FILE, atomic_write_text, read_backend_check
-from training.config import StanceConfig
+from training.config import BACKENDS, StanceConfig
 from training.data import Example
 from training.hardware import bf16_supported
-from training.inference import BACKENDS, REFERENCE_BACKEND, StanceClassifier
+from training.inference import REFERENCE_BACKEND, StanceClassifier
 
 
 def check_backends(model_dir: Path, examples: list[Example], config: StanceConfig,

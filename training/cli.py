@@ -23,6 +23,10 @@ app.add_typer(data_app, name="data")
 EXIT_BAD_INPUT = 2
 EXIT_REFUSED = 3
 
+# `--backend` of `stance evaluate` and `stance predict`.
+BackendOption = Annotated[Optional[str], typer.Option(help="Forward-pass backend: onnx-int8, onnx-fp32, torch-bf16 or "
+                                                           "torch-fp32 [default: the version's chosen one].")]
+
 
 def _console() -> Console:
     return Console(stderr=False, highlight=False)
@@ -133,8 +137,7 @@ def evaluate(
     model: Annotated[Optional[str], typer.Option(help="Model version [default: the promoted one].")] = None,
     data: Annotated[Optional[Path], typer.Option(help="Labelled CSV/JSONL [default: data/test.csv].")] = None,
     out: Annotated[Optional[Path], typer.Option(help="Report folder [default: reports/<version>-<data>].")] = None,
-    backend: Annotated[Optional[str], typer.Option(help="Forward-pass backend [default: the version's "
-                                                        "chosen one].")] = None,
+    backend: BackendOption = None,
 ) -> None:
     """Score a model version and the TF-IDF baseline; write metrics.json, errors.csv and a PNG."""
     from training.data import load_examples
@@ -167,8 +170,7 @@ def predict(
     format: Annotated[str, typer.Option("--format", help="table, json, jsonl or csv.")] = "table",
     out: Annotated[Optional[Path], typer.Option(help="Write the output here instead of the terminal.")] = None,
     model: Annotated[Optional[str], typer.Option(help="Model version [default: the promoted one].")] = None,
-    backend: Annotated[Optional[str], typer.Option(help="Forward-pass backend [default: the version's "
-                                                        "chosen one].")] = None,
+    backend: BackendOption = None,
 ) -> None:
     """Split text into sentences and label each, with exact character offsets."""
     from training.artifacts import atomic_write_text

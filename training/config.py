@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from training.labels import LABELS
 
 DEFAULT_HOME = Path("models")
+# The forward-pass backends a version can be served with (training.inference runs them).
+Backend = Literal["onnx-int8", "onnx-fp32", "torch-bf16", "torch-fp32"]
+BACKENDS: tuple[str, ...] = get_args(Backend)
 # The fields that decide how a model trains, reused when a challenger is trained against it.
 TRAINING_FIELDS = ("labels", "base_model", "max_length", "epochs", "batch_size", "learning_rate",
                    "weight_decay", "warmup_ratio", "label_smoothing", "validation_fraction",
@@ -91,7 +94,7 @@ class StanceConfig(BaseModel):
     gate_max_class_f1_drop: float = Field(0.02, ge=0, le=1)
     # Backend to serve: "auto" picks, when a version is created, the fastest one that passes
     # the two checks below on the test set; or one of onnx-int8, onnx-fp32, torch-bf16, torch-fp32.
-    backend: Literal["auto", "onnx-int8", "onnx-fp32", "torch-bf16", "torch-fp32"] = "auto"
+    backend: Literal["auto", Backend] = "auto"
     # Share of test sentences on which a backend must give the fp32 reference's label.
     backend_min_agreement: float = Field(0.99, gt=0, le=1)
     # Largest macro-F1 loss against the fp32 reference a backend may have.

@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from training.artifacts import MANIFEST, read_backend_check, read_manifest
+from training.config import BACKENDS
 
-BACKENDS = ("onnx-int8", "onnx-fp32", "torch-bf16", "torch-fp32")
 # The reference every other backend is checked against.
 REFERENCE_BACKEND = "torch-fp32"
 
