@@ -170,3 +170,8 @@ def test_promoting_a_version_without_exports_exports_and_checks_it_first(tmp_pat
     assert "backend torch-fp32: agrees 100.0% with fp32" in result.stdout
     assert (version / "backend.json").is_file() and (version / "onnx" / "model-int8.onnx").is_file()
     assert "agrees" in run("models", home=home).stdout
+
+
+def test_help_shows_the_defaults_written_in_brackets(cli_home):
+    help_text = run("predict", "--help", home=cli_home).stdout
+    assert "[default: the promoted one]" in help_text and "[default: the version's chosen one]" in help_text

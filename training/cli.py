@@ -15,9 +15,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from training.config import DEFAULT_HOME, StanceConfig
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+app = typer.Typer(add_completion=False, rich_markup_mode=None, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Label sentences as assertion, denial or euphemism; train and evaluate the model.")
-data_app = typer.Typer(no_args_is_help=True, help="Validate labelled data files.")
+data_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Validate labelled data files.")
 app.add_typer(data_app, name="data")
 
 EXIT_BAD_INPUT = 2
