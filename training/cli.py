@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from training.config import DEFAULT_HOME, StanceConfig
+from training.config import BACKENDS, DEFAULT_HOME, StanceConfig
 
 app = typer.Typer(add_completion=False, rich_markup_mode=None, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Label sentences as assertion, denial or euphemism; train and evaluate the model.")
@@ -24,8 +24,8 @@ EXIT_BAD_INPUT = 2
 EXIT_REFUSED = 3
 
 # `--backend` of `stance evaluate` and `stance predict`.
-BackendOption = Annotated[Optional[str], typer.Option(help="Forward-pass backend: onnx-int8, onnx-fp32, torch-bf16 or "
-                                                           "torch-fp32 [default: the version's chosen one].")]
+BackendOption = Annotated[Optional[str], typer.Option(help=f"Forward-pass backend: {', '.join(BACKENDS)} "
+                                                           "[default: the version's chosen one].")]
 
 
 def _console() -> Console:

@@ -93,7 +93,7 @@ class StanceConfig(BaseModel):
     # Promotion gate: the most any class F1 may fall, challenger against champion.
     gate_max_class_f1_drop: float = Field(0.02, ge=0, le=1)
     # Backend to serve: "auto" picks, when a version is created, the fastest one that passes
-    # the two checks below on the test set; or one of onnx-int8, onnx-fp32, torch-bf16, torch-fp32.
+    # the two checks below on the test set; or one of BACKENDS, forced.
     backend: Literal["auto", Backend] = "auto"
     # Share of test sentences on which a backend must give the fp32 reference's label.
     backend_min_agreement: float = Field(0.99, gt=0, le=1)
