@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import csv
 import json
+import os
 import statistics
 import time
 from pathlib import Path
@@ -34,8 +35,8 @@ def load_labelled(path: Path, n: int) -> tuple[list[str], list[str]]:
 def in_process(sentences: list[str], gold: list[str], backend: str) -> dict:
     """One backend in-process, medians of 3: batch 1, batch 32 in input order, batch 32 sorted by length,
     and the work of the HTTP benchmark's 64-sentence bodies (each body sorted, in batches of 32)."""
-    from training.evaluate import score
-    from training.inference import StanceClassifier
+    from stance.inference import StanceClassifier
+    from training.metrics import metrics_of
 
     classifier = StanceClassifier.load(batch_size=32, backend=backend)
     classifier.predict(sentences[:32])
@@ -56,7 +57,7 @@ def in_process(sentences: list[str], gold: list[str], backend: str) -> dict:
     return {"backend": backend, "model_version": classifier.version, "batch_1": rate(1, False),
             "batch_32": rate(32, False), "batch_32_sorted": rate(32, True), "bodies_64": rate(32, False, 64),
             "predicted": predicted,
-            "macro_f1": score(gold, predicted, classifier.labels).macro_f1}
+            "macro_f1": metrics_of(gold, predicted, classifier.labels).macro_f1}
 
 
 async def http_load(url: str, bodies: list[dict], clients: int) -> dict:
@@ -110,10 +111,10 @@ def serve_and_load(sentences: list[str], requests_per_client: int, server: Serve
 
 def run(sentences: list[str], gold: list[str], requests_per_client: int, training_sentences: int) -> dict:
     from bench_training import measure_both
-    from training.artifacts import read_backend_check
-    from training.config import BACKENDS
-    from training.inference import REFERENCE_BACKEND
-    from training.registry import Registry
+    from stance.artifacts import read_backend_check
+    from stance.config import BACKENDS
+    from stance.inference import REFERENCE_BACKEND
+    from stance.registry import Registry
 
     registry = Registry()
     check = read_backend_check(registry.path_of(registry.resolve(None))) or {"chosen": REFERENCE_BACKEND,
@@ -197,9 +198,6 @@ def print_table(results: dict) -> None:
 
 
 def write_chart(results: dict, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(1, 3, figsize=(15, 4.2))
@@ -231,6 +229,7 @@ def write_chart(results: dict, path: Path) -> None:
 
 
 def main() -> None:
+    os.environ.setdefault("MPLBACKEND", "Agg")
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, default=ROOT / "data" / "test.csv")
     parser.add_argument("--sentences", type=int, default=100_000, help="labelled sentences used [default: all]")

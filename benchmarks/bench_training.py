@@ -16,19 +16,19 @@ import random
 import tempfile
 from pathlib import Path
 
-from training.config import StanceConfig
-from training.data import Example, load_examples
-from training.evaluate import score
+from stance.config import StanceConfig
+from stance.data import Example, load_examples
+from stance.inference import REFERENCE_BACKEND, StanceClassifier
 from training.hardware import bf16_supported
-from training.inference import REFERENCE_BACKEND, StanceClassifier
+from training.metrics import metrics_of
 from training.train import train_model
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def sample(path: Path, n: int, seed: int = 0) -> list[Example]:
+def sample(path: Path, n: int, max_chars: int, seed: int = 0) -> list[Example]:
     """A fixed random sample of `n` labelled sentences of `path`."""
-    examples = load_examples(path)
+    examples = load_examples(path, max_chars=max_chars)
     random.Random(seed).shuffle(examples)
     return examples[:n]
 
@@ -37,9 +37,9 @@ def setups(base: StanceConfig) -> dict[str, StanceConfig]:
     """The fixed-padding fp32 baseline and the configured fast setup, named for the report."""
     fast = "dynamic padding" + (", bf16 autocast" if bf16_supported() else ", fp32 (no native bf16)")
     return {
-        f"fp32, fixed padding to {base.max_length}":
-            base.model_copy(update={"pad_to_max_length": True, "train_bf16": "off"}),
-        fast: base.model_copy(update={"train_bf16": "auto"}),
+        f"fp32, fixed padding to {base.training.max_length}":
+            base.with_overrides(training={"pad_to_max_length": True, "bf16": "off"}),
+        fast: base.with_overrides(training={"bf16": "auto"}),
     }
 
 
@@ -53,18 +53,20 @@ def measure(examples: list[Example], config: StanceConfig, test: list[Example] |
         if test is not None:
             classifier = StanceClassifier.from_dir(result.model_dir, backend=REFERENCE_BACKEND)
             predicted = [p.label for p in classifier.predict([e.text for e in test])]
-            measured["test_macro_f1"] = round(score([e.label for e in test], predicted,
-                                                    classifier.labels).macro_f1, 4)
+            measured["test_macro_f1"] = metrics_of([e.label for e in test], predicted, classifier.labels).macro_f1
     return measured
 
 
 def measure_both(sentences: int | None) -> dict:
     """Both setups on a sample of `sentences` for one epoch, or (None) full `make train` runs."""
     base = StanceConfig()
+    data = base.data
     if sentences is None:
-        examples, test = load_examples(base.train_path), load_examples(base.test_path)
+        examples = load_examples(data.train_path, max_chars=data.max_text_chars)
+        test = load_examples(data.test_path, max_chars=data.max_text_chars)
     else:
-        examples, test, base = sample(base.train_path, sentences), None, base.model_copy(update={"epochs": 1})
+        examples, test = sample(data.train_path, sentences, data.max_text_chars), None
+        base = base.with_overrides(training={"epochs": 1})
     results = {}
     for name, config in setups(base).items():
         print(f"training: {name} ...", flush=True)

@@ -18,7 +18,7 @@ MAX_LATENCY_MS = 120_000
 @bentoml.service(name="plain-fp32", workers=1, traffic={"timeout": 120})
 class PlainFp32:
     def __init__(self) -> None:
-        from training.inference import StanceClassifier
+        from stance.inference import StanceClassifier
 
         self.classifier = StanceClassifier.load(backend="torch-fp32", batch_size=MAX_BATCH_SIZE)
 

@@ -1,1 +1,1 @@
-"""The HTTP service (BentoML) on top of the training package's inference path."""
+"""The HTTP service (BentoML) on the runtime's inference path; it never imports `training/`."""

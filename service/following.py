@@ -15,8 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from training.artifacts import read_backend_check
-from training.inference import StanceClassifier
+from stance.artifacts import read_backend_check
+from stance.inference import StanceClassifier
 
 logger = logging.getLogger("bentoml.stance")
 

@@ -1,8 +1,9 @@
 """The stance HTTP service (BentoML 1.4).
 
 One service, one process: validation, sentence splitting, auth, and the promoted model
-version through the training package's `StanceClassifier`, the same class `stance evaluate`
-and `stance predict` use. On the ONNX backends the process imports neither torch nor
+version through the runtime's `StanceClassifier`, the same class `stance evaluate` and
+`stance predict` use. It imports the runtime (`stance/`) only, never `training/`, and reads
+its own section of the configuration (`service`) and the inference settings. On the ONNX backends the process imports neither torch nor
 transformers. A second service behind an inter-service HTTP hop (with BentoML's adaptive
 batching) cost more CPU on this 2-core machine than batching saved; see docs/performance.md.
 """
@@ -18,10 +19,12 @@ from pydantic import AfterValidator, Field
 
 from service.middleware import ApiKeyMiddleware, BodyLimitMiddleware
 from service.schemas import AnalyzedSentence, AnalyzeResponse, ClassifyResponse, ModelDescription, SentenceScores
-from training.config import StanceConfig
-from training.labels import LABELS
+from stance.config import InferenceSettings, ServiceSettings
+from stance.labels import LABELS
 
-CONFIG = StanceConfig()
+# Read when the module is imported: the limits shape the request schemas and the service's options.
+SETTINGS = ServiceSettings()
+INFERENCE = InferenceSettings()
 
 
 def served_tag() -> str:
@@ -30,7 +33,7 @@ def served_tag() -> str:
     Inside a built Bento there is no promotion record, only the bundled version, which is
     then the one served.
     """
-    from training.registry import Registry
+    from stance.registry import Registry
 
     tag = os.environ.get("STANCE_MODEL") or Registry().promoted()
     if tag:
@@ -47,13 +50,13 @@ def _not_blank(text: str) -> str:
     return text
 
 
-Sentence = Annotated[str, Field(max_length=CONFIG.max_text_chars), AfterValidator(_not_blank)]
-Sentences = Annotated[list[Sentence], Field(min_length=1, max_length=CONFIG.max_sentences_per_request)]
-Text = Annotated[str, Field(max_length=CONFIG.max_analyze_chars), AfterValidator(_not_blank)]
+Sentence = Annotated[str, Field(max_length=SETTINGS.max_sentence_chars), AfterValidator(_not_blank)]
+Sentences = Annotated[list[Sentence], Field(min_length=1, max_length=SETTINGS.max_sentences_per_request)]
+Text = Annotated[str, Field(max_length=SETTINGS.max_analyze_chars), AfterValidator(_not_blank)]
 
 
-@bentoml.service(name="stance", workers=1, threads=CONFIG.service_threads, traffic={"timeout": 120},
-                 http={"host": CONFIG.host, "port": CONFIG.port})
+@bentoml.service(name="stance", workers=1, threads=SETTINGS.threads, traffic={"timeout": 120},
+                 http={"host": SETTINGS.host, "port": SETTINGS.port})
 class Stance:
     """Public API: /classify, /analyze, /model, with the promoted version in the same process.
 
@@ -61,7 +64,7 @@ class Stance:
     promotions (`stance promote`, `stance rollback`, an accepted `stance retrain`) without
     a restart, unless $STANCE_MODEL pins a version. It runs the backend chosen when the
     version was created, unless $STANCE_BACKEND names another. The APIs are synchronous and
-    run on `service_threads` threads sharing one model: concurrent requests overlap their
+    run on `ServiceSettings.threads` threads sharing one model: concurrent requests overlap their
     HTTP handling with each other's forward passes.
     """
 
@@ -69,17 +72,16 @@ class Stance:
 
     def __init__(self) -> None:
         from service.following import VersionFollower, load_version
-        from training.registry import Registry
+        from stance.registry import Registry
 
         backend = os.environ.get("STANCE_BACKEND") or None  # None: the version's chosen backend
         registry = Registry()
         pinned = bool(os.environ.get("STANCE_MODEL"))
         self.version = VersionFollower(
-            load_version(self.bento_model, batch_size=CONFIG.inference_batch_size, backend=backend),
+            load_version(self.bento_model, batch_size=INFERENCE.batch_size, backend=backend),
             promoted=(lambda: None) if pinned else registry.promoted,
-            load=lambda tag: load_version(registry.stored(tag), batch_size=CONFIG.inference_batch_size,
-                                          backend=backend),
-            poll_seconds=CONFIG.reload_poll_seconds)
+            load=lambda tag: load_version(registry.stored(tag), batch_size=INFERENCE.batch_size, backend=backend),
+            poll_seconds=SETTINGS.reload_poll_seconds)
         self.version.start()
 
     @bentoml.api(route="/classify")
@@ -96,7 +98,7 @@ class Stance:
     @bentoml.api(route="/analyze")
     def analyze(self, text: Text) -> AnalyzeResponse:
         """Split a text into sentences (exact offsets) and label each."""
-        from training.segment import split_sentences
+        from stance.segment import split_sentences
 
         classifier = self.version.current.classifier
         spans = split_sentences(text)  # never empty: the text is not blank
@@ -125,5 +127,5 @@ class Stance:
         )
 
 
-Stance.add_asgi_middleware(BodyLimitMiddleware, limit=CONFIG.max_body_bytes)
+Stance.add_asgi_middleware(BodyLimitMiddleware, limit=SETTINGS.max_body_bytes)
 Stance.add_asgi_middleware(ApiKeyMiddleware, protected=("/classify", "/analyze", "/model"))

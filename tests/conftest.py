@@ -1,4 +1,8 @@
-"""Shared fixtures: a tiny randomly initialised BERT with the real tokenizer, real data samples."""
+"""Shared fixtures: a tiny randomly initialised BERT with the real tokenizer, real data samples.
+
+The environment the entry points set (offline, no telemetry, the Agg matplotlib backend) is set
+here for the tests, which call the libraries directly.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from service.launcher import ServerProcess
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("BENTOML_DO_NOT_TRACK", "True")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("MPLBACKEND", "Agg")
 
 ROOT = Path(__file__).resolve().parents[1]
 TRAIN_CSV = ROOT / "data" / "train.csv"
@@ -46,7 +51,7 @@ def write_new_batch(source: Path, exclude: list[Path], target: Path, per_label: 
     With `wrong_labels`, each row gets the next label in LABELS instead of its own: a batch
     labelled wrongly on purpose.
     """
-    from training.labels import LABELS
+    from stance.labels import LABELS
 
     taken = {row["text"] for path in exclude for row in csv.DictReader(path.open(encoding="utf-8"))}
     with source.open(encoding="utf-8", newline="") as stream:
@@ -98,18 +103,20 @@ def sample_data(tmp_path_factory) -> tuple[Path, Path]:
 
 @pytest.fixture(scope="session")
 def tiny_config(tiny_base_model, sample_data):
-    from training.config import StanceConfig
+    from stance.config import StanceConfig
 
     train, test = sample_data
-    return StanceConfig(train_path=train, test_path=test, base_model=tiny_base_model, epochs=2,
-                        batch_size=16, max_length=48, early_stopping_patience=1, learning_rate=1e-3)
+    return StanceConfig().with_overrides(
+        data={"train_path": train, "test_path": test},
+        training={"base_model": tiny_base_model, "epochs": 2, "batch_size": 16, "max_length": 48,
+                  "early_stopping_patience": 1, "learning_rate": 1e-3})
 
 
 @pytest.fixture(scope="session")
 def tiny_registry(tmp_path_factory, tiny_config):
     """A registry holding one promoted version of the tiny model, trained once per session."""
     from training.pipeline import train_and_register
-    from training.registry import Registry
+    from stance.registry import Registry
 
     registry = Registry(tmp_path_factory.mktemp("registry"))
     train_and_register(tiny_config, registry, show_progress=False)

@@ -7,12 +7,11 @@ import json
 import numpy as np
 import pytest
 
+from stance.artifacts import BACKEND_FILE, onnx_path
+from stance.config import BACKENDS
+from stance.data import load_examples
+from stance.inference import BackendError, StanceClassifier
 from training.backends import check_backends
-from training.data import load_examples
-from training.export import onnx_path
-from training.artifacts import BACKEND_FILE
-from training.config import BACKENDS
-from training.inference import BackendError, StanceClassifier
 
 TEXTS = ["The ministry denied the report.", "Prices rose by four per cent in May.",
          "Our units carried out a planned repositioning of forces along the river.", "Shares fell."]
@@ -49,8 +48,8 @@ def test_a_configured_backend_overrides_the_choice(tmp_path, version_dir, tiny_c
     import shutil
 
     copy = shutil.copytree(version_dir, tmp_path / "version")
-    examples = load_examples(tiny_config.test_path)
-    record = check_backends(copy, examples, tiny_config.model_copy(update={"backend": "onnx-fp32"}))
+    examples = load_examples(tiny_config.data.test_path, max_chars=tiny_config.data.max_text_chars)
+    record = check_backends(copy, examples, tiny_config.with_overrides(inference={"backend": "onnx-fp32"}))
     assert record["chosen"] == "onnx-fp32" and record["forced"]
     assert record["backends"]["torch-fp32"]["eligible"]
 

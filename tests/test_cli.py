@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
+from stance.registry import Registry
 
 STANCE = Path(sys.executable).parent / "stance"
 
@@ -111,8 +112,14 @@ def test_predict_bad_input_exits_2(cli_home, tmp_path):
 
 
 def test_models_lists_the_promoted_version(cli_home):
-    result = run("models", home=cli_home)
-    assert "stance:" in result.stdout and "yes" in result.stdout
+    registry = Registry(cli_home)
+    info = registry.info(registry.promoted())
+    (row,) = [line for line in run("models", home=cli_home).stdout.splitlines() if "stance:" in line]
+    cells = [cell.strip() for cell in row.split("│")]
+    assert cells[0] == info.tag and cells[-1] == "yes"
+    assert cells[2] == str(info.metadata["train_rows"]) == "120"
+    assert cells[4] == f"{info.metadata['test_metrics']['macro_f1']:.3f}"
+    assert cells[5].startswith(info.backend["chosen"]) and cells[6] == "stance train"
 
 
 def test_promote_and_rollback(tmp_path, cli_home):
@@ -150,7 +157,7 @@ def test_retrain_refuses_bad_rows_with_exit_2_and_changes_nothing(tmp_path, cli_
     assert "row 3, field 'label': unknown label 'denail'; did you mean 'denial'?" in result.stderr
     assert train.read_bytes() == original
     result = run("retrain", "--data", str(bad), *paths, "--holdout", "1.5", home=home, check=False)
-    assert result.returncode == 2 and "retrain_holdout_fraction" in result.stderr
+    assert result.returncode == 2 and "retrain.holdout_fraction: Input should be less than 1" in result.stderr
     result = run("retrain", "--data", str(train), *paths, home=home)
     assert "nothing new" in result.stdout
 

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import pytest
 
-from bench_switch import switch_under_load
 from conftest import Server, copy_project
 from service.following import VersionFollower, load_version
+from service.switching import switch_under_load
 from training.pipeline import train_and_register
-from training.registry import Registry
+from stance.registry import Registry
 
 
 @pytest.fixture(scope="module")
 def two_versions(tmp_path_factory, tiny_registry, tiny_config):
     """A copy of the tiny registry with a second, unpromoted version trained with another seed."""
-    home, train, test = copy_project(tiny_registry.home, tiny_config.train_path, tiny_config.test_path,
+    home, train, test = copy_project(tiny_registry.home, tiny_config.data.train_path, tiny_config.data.test_path,
                                      tmp_path_factory.mktemp("two-versions"))
     registry = Registry(home)
-    config = tiny_config.model_copy(update={"train_path": train, "test_path": test, "seed": 7})
+    config = tiny_config.with_overrides(data={"train_path": train, "test_path": test}, training={"seed": 7})
     second = train_and_register(config, registry, show_progress=False)
     return registry, tiny_registry.promoted(), second.tag
 

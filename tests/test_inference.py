@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from training.inference import StanceClassifier
-from training.labels import LABELS
-from training.registry import RegistryError
+from stance.inference import StanceClassifier
+from stance.labels import LABELS
+from stance.registry import RegistryError
 
 
 def test_predict_returns_a_label_and_every_probability_in_order(use_registry):

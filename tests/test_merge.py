@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from training.data import DataError, check_file
-from training.labels import LABELS
+from stance.data import DataError, check_file
+from stance.labels import LABELS
 from training.merge import plan_merge, render_records
 
 TRAIN_ROWS = [("The central bank raised its main rate to 4.5 per cent.", "assertion", "finance"),
@@ -51,8 +51,8 @@ def test_merged_file_keeps_existing_rows_byte_for_byte_and_passes_the_data_check
     result = plan(tmp_path, files, [("Turnout fell to 41 per cent.", "assertion", "politics")])
     merged = tmp_path / "merged.csv"
     merged.write_text(render_records(result.records, result.columns, ".csv"), encoding="utf-8", newline="")
-    report = check_file(merged)
-    assert report.ok and len(report.examples) == 4
+    check = check_file(merged, max_chars=2000)
+    assert check.ok and len(check.examples) == 4
     assert list(csv.DictReader(merged.open(encoding="utf-8")))[0] == {
         "text": TRAIN_ROWS[0][0], "label": "assertion", "domain": "finance", "source": "", "added": "",
         "relabelled_from": ""}
@@ -61,7 +61,7 @@ def test_merged_file_keeps_existing_rows_byte_for_byte_and_passes_the_data_check
 def test_a_conflicting_label_is_an_error_naming_both_rows(tmp_path, files):
     with pytest.raises(DataError) as caught:
         plan(tmp_path, files, [("Turnout fell.", "assertion", ""), (TRAIN_ROWS[1][0], "assertion", "")])
-    problem, = caught.value.report.problems
+    problem, = caught.value.check.problems
     assert (problem.row, problem.field) == (3, "label")
     assert "'denial' in" in problem.message and "row 3" in problem.message and "--relabel" in problem.message
 
@@ -78,7 +78,7 @@ def test_relabel_replaces_the_old_label_and_records_it(tmp_path, files):
 def test_invalid_rows_and_test_set_sentences_are_refused_by_row(tmp_path, files):
     with pytest.raises(DataError) as caught:
         plan(tmp_path, files, [("Fine sentence.", "asertion", ""), ("", "denial", "")])
-    assert [(p.row, p.field) for p in caught.value.report.problems] == [(2, "label"), (3, "text")]
+    assert [(p.row, p.field) for p in caught.value.check.problems] == [(2, "label"), (3, "text")]
     assert "did you mean 'assertion'" in str(caught.value)
     with pytest.raises(DataError, match="row 2, field 'text': this sentence is in the frozen test set"):
         plan(tmp_path, files, [(TEST_ROWS[0][0], "assertion", "")])

@@ -8,9 +8,9 @@ import json
 
 import pytest
 
-from training.data import DataError
-from training.inference import StanceClassifier
-from training.predict import predict_documents, read_documents, render_machine_readable
+from stance.data import DataError
+from stance.inference import StanceClassifier
+from stance.predict import predict_documents, read_documents, render_machine_readable
 
 
 def test_each_sentence_is_labelled_with_exact_offsets(use_registry):
@@ -40,17 +40,17 @@ def test_read_documents_by_file_type(tmp_path):
     (tmp_path / "a.txt").write_text("First. Second.", encoding="utf-8")
     (tmp_path / "b.csv").write_text("text,source\nRow one.,x\nRow two.,y\n", encoding="utf-8")
     (tmp_path / "c.jsonl").write_text('{"text": "Line one."}\n', encoding="utf-8")
-    assert read_documents(tmp_path / "a.txt", max_chars=100, max_file_chars=100) == ["First. Second."]
-    assert read_documents(tmp_path / "b.csv", max_chars=100, max_file_chars=100) == ["Row one.", "Row two."]
-    assert read_documents(tmp_path / "c.jsonl", max_chars=100, max_file_chars=100) == ["Line one."]
+    assert read_documents(tmp_path / "a.txt", max_chars=100) == ["First. Second."]
+    assert read_documents(tmp_path / "b.csv", max_chars=100) == ["Row one.", "Row two."]
+    assert read_documents(tmp_path / "c.jsonl", max_chars=100) == ["Line one."]
 
 
 def test_bad_files_raise_clear_errors(tmp_path):
     (tmp_path / "big.txt").write_text("x" * 50, encoding="utf-8")
     (tmp_path / "latin.txt").write_bytes(b"caf\xe9")
     with pytest.raises(DataError, match="over the limit of 10"):
-        read_documents(tmp_path / "big.txt", max_chars=10, max_file_chars=10)
+        read_documents(tmp_path / "big.txt", max_chars=10)
     with pytest.raises(DataError, match="not UTF-8"):
-        read_documents(tmp_path / "latin.txt", max_chars=10, max_file_chars=10)
+        read_documents(tmp_path / "latin.txt", max_chars=10)
     with pytest.raises(DataError, match="no such file"):
-        read_documents(tmp_path / "missing.txt", max_chars=10, max_file_chars=10)
+        read_documents(tmp_path / "missing.txt", max_chars=10)

@@ -7,17 +7,18 @@ import pytest
 import httpx
 
 from conftest import TEST_CSV, TRAIN_CSV, Server, write_stratified_sample
-from training.config import StanceConfig
-from training.inference import StanceClassifier
+from stance.config import StanceConfig
+from stance.inference import StanceClassifier
 from training.pipeline import train_and_register
-from training.registry import Registry
+from stance.registry import Registry
 
 
 @pytest.mark.slow
 def test_real_base_model_learns_the_task_from_a_small_sample(tmp_path):
     train = write_stratified_sample(TRAIN_CSV, tmp_path / "train.csv", per_label=100)
     test = write_stratified_sample(TEST_CSV, tmp_path / "test.csv", per_label=30)
-    config = StanceConfig(train_path=train, test_path=test, epochs=3, max_length=64, batch_size=16)
+    config = StanceConfig().with_overrides(data={"train_path": train, "test_path": test},
+                                           training={"epochs": 3, "max_length": 64, "batch_size": 16})
     registry = Registry(tmp_path / "home")
     result = train_and_register(config, registry, show_progress=False)
     assert result.promoted

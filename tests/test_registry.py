@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from training.registry import PROMOTION_FILE, Registry, RegistryError
+from stance.registry import PROMOTION_FILE, Registry, RegistryError
 
 
 def add_version(registry: Registry, model_dir, note: str) -> str:

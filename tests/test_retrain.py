@@ -11,8 +11,8 @@ import json
 import pytest
 
 from conftest import TRAIN_CSV, copy_project, write_new_batch
-from training.data import DataError, file_sha256
-from training.registry import COMMIT_JOURNAL, Registry, RegistryBusy
+from stance.data import DataError, file_sha256
+from stance.registry import COMMIT_JOURNAL, Registry, RegistryBusy
 from training.retrain import NothingToRetrain, retrain
 from training.retrain_report import write_retrain_reports
 
@@ -20,13 +20,14 @@ from training.retrain_report import write_retrain_reports
 @pytest.fixture()
 def project(tmp_path, tiny_registry, tiny_config):
     """A copy of the tiny registry and its data; the config points at the copied data."""
-    home, train, test = copy_project(tiny_registry.home, tiny_config.train_path, tiny_config.test_path, tmp_path)
-    config = tiny_config.model_copy(update={"train_path": train, "test_path": test, "gate_bootstrap_samples": 200})
+    home, train, test = copy_project(tiny_registry.home, tiny_config.data.train_path, tiny_config.data.test_path,
+                                     tmp_path)
+    config = tiny_config.with_overrides(data={"train_path": train, "test_path": test}, gate={"bootstrap_samples": 200})
     return Registry(home), config
 
 
 def new_batch(tmp_path, config, per_label=10, **options):
-    return write_new_batch(TRAIN_CSV, [config.train_path, config.test_path], tmp_path / "new.csv",
+    return write_new_batch(TRAIN_CSV, [config.data.train_path, config.data.test_path], tmp_path / "new.csv",
                            per_label, **options)
 
 
@@ -38,10 +39,10 @@ def test_a_forced_retrain_merges_the_data_promotes_and_writes_reports(tmp_path, 
     result = retrain(new, config, registry, force=True, show_progress=False, on_stage=stages.append)
     assert result.promoted and result.challenger == registry.promoted() != champion
     assert any(stage.startswith("training the challenger on") for stage in stages)
-    merged = config.train_path.read_text(encoding="utf-8")
+    merged = config.data.train_path.read_text(encoding="utf-8")
     assert merged.count(",new.csv,") == 30 and merged.splitlines()[0] == "text,label,domain,source,added,relabelled_from"
     info = registry.info(result.challenger)
-    assert info.metadata["train_sha256"] == file_sha256(config.train_path)
+    assert info.metadata["train_sha256"] == file_sha256(config.data.train_path)
     assert info.metadata["retrain"]["added"] == 30 and info.metadata["retrain"]["champion"] == champion
     history = json.loads((registry.home / "stance-promotion.json").read_text())["history"]
     assert history[-1]["reason"].startswith("retrain with new.csv: ")
@@ -54,29 +55,29 @@ def test_a_forced_retrain_merges_the_data_promotes_and_writes_reports(tmp_path, 
 
 def test_holdout_rows_are_scored_and_not_merged(tmp_path, project):
     registry, config = project
-    result = retrain(new_batch(tmp_path, config), config.model_copy(update={"retrain_holdout_fraction": 0.2}),
+    result = retrain(new_batch(tmp_path, config), config.with_overrides(retrain={"holdout_fraction": 0.2}),
                      registry, force=True, show_progress=False)
     assert len(result.plan.holdout) == 6 and set(result.holdout) == {"champion", "challenger"}
-    merged = config.train_path.read_text(encoding="utf-8")
+    merged = config.data.train_path.read_text(encoding="utf-8")
     assert not any(example.text in merged for example in result.plan.holdout)
     assert "holdout.csv" in [p.name for p in write_retrain_reports(result, tmp_path / "report")]
 
 
 def test_bad_rows_change_nothing(tmp_path, project):
     registry, config = project
-    before = config.train_path.read_bytes(), registry.promoted(), len(registry.versions())
+    before = config.data.train_path.read_bytes(), registry.promoted(), len(registry.versions())
     bad = tmp_path / "bad.csv"
     bad.write_text("text,label\nA fine sentence.,assertion\nAnother one.,maybe\n", encoding="utf-8")
     with pytest.raises(DataError, match="row 3, field 'label': unknown label 'maybe'"):
         retrain(bad, config, registry, show_progress=False)
-    assert (config.train_path.read_bytes(), registry.promoted(), len(registry.versions())) == before
-    assert not list(config.train_path.parent.glob(".train.pending-*"))
+    assert (config.data.train_path.read_bytes(), registry.promoted(), len(registry.versions())) == before
+    assert not list(config.data.train_path.parent.glob(".train.pending-*"))
 
 
 def test_a_file_with_nothing_new_is_reported_not_trained(tmp_path, project):
     registry, config = project
     with pytest.raises(NothingToRetrain, match="all 120 rows are already in"):
-        retrain(config.train_path, config, registry, show_progress=False)
+        retrain(config.data.train_path, config, registry, show_progress=False)
 
 
 def test_a_second_run_is_refused_while_one_holds_the_registry(tmp_path, project):
@@ -104,13 +105,13 @@ def test_a_commit_interrupted_after_its_journal_is_finished_by_the_next_run(tmp_
 
     monkeypatch.setattr(Registry, "promote", promote_then_die)
     with pytest.raises(SystemExit):
-        registry.promote_with_data(second, "test", pending, config.train_path)
+        registry.promote_with_data(second, "test", pending, config.data.train_path)
     monkeypatch.undo()
     assert (registry.home / COMMIT_JOURNAL).is_file() and pending.is_file()
     with Registry(registry.home).exclusive("next run"):
         pass
     assert registry.promoted() == second
-    assert config.train_path.read_text(encoding="utf-8") == "text,label\nNew data.,assertion\n"
+    assert config.data.train_path.read_text(encoding="utf-8") == "text,label\nNew data.,assertion\n"
     assert not (registry.home / COMMIT_JOURNAL).exists() and not pending.exists()
 
 

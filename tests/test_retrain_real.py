@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, TEST_CSV, TRAIN_CSV, copy_project, write_new_batch, write_stratified_sample
-from training.config import StanceConfig
+from stance.config import StanceConfig
 from training.pipeline import train_and_register
-from training.registry import Registry
+from stance.registry import Registry
 
 pytestmark = pytest.mark.slow
 
@@ -32,8 +32,10 @@ def champion(tmp_path_factory):
     folder = tmp_path_factory.mktemp("real-champion")
     train = write_stratified_sample(TRAIN_CSV, folder / "train.csv", per_label=30, seed=3)
     test = write_stratified_sample(TEST_CSV, folder / "test.csv", per_label=50, seed=3)
-    config = StanceConfig(train_path=train, test_path=test, epochs=2, max_length=48, batch_size=16,
-                          learning_rate=1e-4, early_stopping_patience=2)
+    config = StanceConfig().with_overrides(
+        data={"train_path": train, "test_path": test},
+        training={"epochs": 2, "max_length": 48, "batch_size": 16, "learning_rate": 1e-4,
+                  "early_stopping_patience": 2})
     registry = Registry(folder / "home")
     train_and_register(config, registry, show_progress=False)
     return registry, train, test
@@ -47,7 +49,7 @@ def project(tmp_path, champion):
 
 def stance(home: Path, *args: str, **kwargs) -> subprocess.Popen:
     env = {**os.environ, "BENTOML_HOME": str(home), "COLUMNS": "200"}
-    return subprocess.Popen([sys.executable, "-c", "from training.cli import main; main()", *args],
+    return subprocess.Popen([sys.executable, "-c", "from cli.main import main; main()", *args],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             **kwargs)
 

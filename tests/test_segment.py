@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from conftest import ROOT
-from training.segment import split_sentences
+from stance.segment import split_sentences
 
 
 def test_offsets_slice_back_to_each_sentence():

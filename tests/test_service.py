@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from conftest import ROOT, Server
-from training.inference import StanceClassifier
-from training.labels import LABELS
+from stance.inference import StanceClassifier
+from stance.labels import LABELS
 
 SENTENCES = ["The ministry denied the report.", "Prices rose by four per cent in May.",
              "Our units carried out a planned repositioning.", "Shares fell.",
@@ -141,7 +141,7 @@ def test_api_key_protects_the_api_but_not_health(tiny_registry):
         assert httpx.get(f"{secured.url}/metrics", timeout=10).status_code == 200
 
 
-def test_bentoml_build_bundles_the_promoted_version(tiny_registry):
+def test_bentoml_build_bundles_the_promoted_version_with_the_runtime_and_no_training_code(tiny_registry):
     env = {**os.environ, "BENTOML_HOME": str(tiny_registry.home)}
     bentoml = str(Path(sys.executable).parent / "bentoml")
     built = subprocess.run([bentoml, "build", "--output", "tag"], cwd=ROOT, env=env, capture_output=True,
@@ -153,3 +153,8 @@ def test_bentoml_build_bundles_the_promoted_version(tiny_registry):
     bento = json.loads(shown.stdout)
     models = [model["tag"] for service in bento["services"] for model in service["models"]]
     assert models == [tiny_registry.promoted()]
+    name, version = tag.split(":")
+    source = tiny_registry.home / "bentos" / name / version / "src"
+    bundled = {path.relative_to(source).as_posix() for path in source.rglob("*.py")}
+    assert {"service/service.py", "stance/inference.py", "stance/registry.py"} <= bundled
+    assert not [path for path in bundled if path.startswith(("training/", "cli/"))], sorted(bundled)

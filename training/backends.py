@@ -14,11 +14,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from training.artifacts import BACKEND_FILE, atomic_write_text, read_backend_check
-from training.config import BACKENDS, StanceConfig
-from training.data import Example
+from stance.artifacts import BACKEND_FILE, read_backend_check
+from stance.config import BACKENDS, StanceConfig
+from stance.data import Example, load_examples
+from stance.files import atomic_write_text
+from stance.inference import REFERENCE_BACKEND, StanceClassifier
+from training.export import export_onnx
 from training.hardware import bf16_supported
-from training.inference import REFERENCE_BACKEND, StanceClassifier
+from training.metrics import metrics_of
 
 
 def check_backends(model_dir: Path, examples: list[Example], config: StanceConfig,
@@ -27,8 +30,6 @@ def check_backends(model_dir: Path, examples: list[Example], config: StanceConfi
 
     `on_backend` is called with each backend's result as it comes (the check takes a while).
     """
-    from training.export import export_onnx
-
     export_onnx(model_dir)
     texts = [example.text for example in examples]
     gold = [example.label for example in examples]
@@ -42,8 +43,8 @@ def check_backends(model_dir: Path, examples: list[Example], config: StanceConfi
         if on_backend is not None:
             on_backend(backend, results[backend])
     fastest = _fastest_eligible(results, config)
-    chosen = fastest if config.backend == "auto" else config.backend
-    record = {"chosen": chosen, "forced": config.backend != "auto", "reference": REFERENCE_BACKEND,
+    forced = config.inference.backend != "auto"
+    record = {"chosen": config.inference.backend if forced else fastest, "forced": forced, "reference": REFERENCE_BACKEND,
               "data_rows": len(texts), "backends": results}
     atomic_write_text(Path(model_dir) / BACKEND_FILE, json.dumps(record, indent=2))
     return record
@@ -52,16 +53,15 @@ def check_backends(model_dir: Path, examples: list[Example], config: StanceConfi
 def _measure(model_dir: Path, backend: str, texts: list[str], gold: list[str], reference: list[str] | None,
              config: StanceConfig) -> tuple[dict, list[str]]:
     """One backend's speed, agreement with `reference` (itself when None) and macro-F1, and its labels."""
-    from training.evaluate import score
-
-    classifier = StanceClassifier.from_dir(model_dir, backend=backend, batch_size=config.inference_batch_size)
-    classifier.predict(texts[:config.inference_batch_size])  # warm-up: first-call costs are not speed
+    batch_size = config.inference.batch_size
+    classifier = StanceClassifier.from_dir(model_dir, backend=backend, batch_size=batch_size)
+    classifier.predict(texts[:batch_size])  # warm-up: first-call costs are not speed
     started = time.perf_counter()
     predicted = [p.label for p in classifier.predict(texts)]
     seconds = time.perf_counter() - started
     agreement = sum(a == b for a, b in zip(predicted, reference or predicted)) / len(texts)
     return {"supported": True, "sentences_per_s": round(len(texts) / seconds, 1), "agreement": round(agreement, 4),
-            "macro_f1": score(gold, predicted, config.labels).macro_f1}, predicted
+            "macro_f1": metrics_of(gold, predicted, config.labels).macro_f1}, predicted
 
 
 def _fastest_eligible(results: dict[str, dict], config: StanceConfig) -> str:
@@ -69,8 +69,8 @@ def _fastest_eligible(results: dict[str, dict], config: StanceConfig) -> str:
     best = results[REFERENCE_BACKEND]["macro_f1"]
     for result in results.values():
         result["eligible"] = result["supported"] and (
-            result["agreement"] >= config.backend_min_agreement
-            and best - result["macro_f1"] <= config.backend_max_macro_f1_loss)
+            result["agreement"] >= config.inference.backend_min_agreement
+            and best - result["macro_f1"] <= config.inference.backend_max_macro_f1_loss)
     eligible = [name for name, result in results.items() if result["eligible"]]
     return max(eligible, key=lambda name: results[name]["sentences_per_s"])
 
@@ -89,7 +89,5 @@ def ensure_backend_check(model_dir: Path, config: StanceConfig,
 
     Called before a version is promoted or served, so every served version has its exports.
     """
-    from training.data import load_examples
-
     return read_backend_check(model_dir) or check_backends(
-        model_dir, load_examples(config.test_path, max_chars=config.max_text_chars), config, on_backend)
+        model_dir, load_examples(config.data.test_path, max_chars=config.data.max_text_chars), config, on_backend)

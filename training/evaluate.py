@@ -6,38 +6,28 @@ service make.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from training.artifacts import atomic_write_bytes, atomic_write_text
-from training.data import Example
-from training.inference import StanceClassifier
+from stance.data import Example
+from stance.files import atomic_write_bytes, atomic_write_text, csv_text
+from stance.inference import StanceClassifier
+from training.figures import png_bytes
+from training.metrics import Metrics, metrics_of
 
 
-@dataclass
-class Scores:
-    """Classification metrics of one system on one labelled set."""
-
-    macro_f1: float
-    accuracy: float
-    per_class: dict[str, dict[str, float]]
-    confusion_matrix: list[list[int]]
-
-
-@dataclass
+@dataclass(frozen=True)
 class Evaluation:
-    """A model's scores, the baseline's scores on the same data, and the model's errors."""
+    """A model's metrics, the baseline's metrics on the same data, and the model's errors."""
 
     model_version: str
     data_path: str
     labels: tuple[str, ...]
     n: int
-    model: Scores
-    baseline: Scores
+    model: Metrics
+    baseline: Metrics
     errors: list[dict] = field(default_factory=list)
     # The model's label for each sentence, in input order (the promotion gate pairs these).
     predicted: list[str] = field(default_factory=list)
@@ -64,25 +54,7 @@ class Evaluation:
         }
 
 
-def score(gold: list[str], predicted: list[str], labels: tuple[str, ...]) -> Scores:
-    from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
-
-    precision, recall, f1, support = precision_recall_fscore_support(
-        gold, predicted, labels=list(labels), zero_division=0)
-    per_class = {
-        label: {"precision": round(float(p), 4), "recall": round(float(r), 4),
-                "f1": round(float(f), 4), "support": int(s)}
-        for label, p, r, f, s in zip(labels, precision, recall, f1, support)
-    }
-    return Scores(
-        macro_f1=round(float(f1.mean()), 4),
-        accuracy=round(float(accuracy_score(gold, predicted)), 4),
-        per_class=per_class,
-        confusion_matrix=confusion_matrix(gold, predicted, labels=list(labels)).tolist(),
-    )
-
-
-def baseline_predictions(train: list[Example], texts: list[str], seed: int = 13) -> list[str]:
+def baseline_predictions(train: list[Example], texts: list[str], seed: int) -> list[str]:
     """A TF-IDF (word 1-2 grams) + logistic regression baseline, trained on `train`."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -97,8 +69,8 @@ def baseline_predictions(train: list[Example], texts: list[str], seed: int = 13)
 
 
 def evaluate(classifier: StanceClassifier, examples: list[Example], baseline_train: list[Example], *,
-             data_path: str = "", on_batch: Callable[[int], None] | None = None) -> Evaluation:
-    """Score `classifier` and the baseline on `examples`; keep the model's misclassifications."""
+             seed: int, data_path: str = "", on_batch: Callable[[int], None] | None = None) -> Evaluation:
+    """Score `classifier` and the baseline (trained with `seed`) on `examples`; keep the model's errors."""
     texts = [example.text for example in examples]
     gold = [example.label for example in examples]
     predictions = classifier.predict(texts, on_batch=on_batch)
@@ -113,8 +85,8 @@ def evaluate(classifier: StanceClassifier, examples: list[Example], baseline_tra
         data_path=data_path,
         labels=classifier.labels,
         n=len(examples),
-        model=score(gold, predicted, classifier.labels),
-        baseline=score(gold, baseline_predictions(baseline_train, texts), classifier.labels),
+        model=metrics_of(gold, predicted, classifier.labels),
+        baseline=metrics_of(gold, baseline_predictions(baseline_train, texts, seed), classifier.labels),
         errors=errors,
         predicted=predicted,
     )
@@ -134,25 +106,18 @@ def write_reports(evaluation: Evaluation, out_dir: Path) -> list[Path]:
 
 def _errors_csv(evaluation: Evaluation) -> str:
     columns = ["row", "text", "label", "predicted", *(f"p_{label}" for label in evaluation.labels)]
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns)
-    writer.writeheader()
     most_confident_first = sorted(evaluation.errors, key=lambda e: -e[f"p_{e['predicted']}"])
-    writer.writerows(most_confident_first)
-    return buffer.getvalue()
+    return csv_text(most_confident_first, columns)
 
 
 def _confusion_png(evaluation: Evaluation) -> bytes:
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(1, 2, figsize=(11, 4.6))
     systems = [(f"model {evaluation.model_version}", evaluation.model),
                ("TF-IDF baseline", evaluation.baseline)]
-    for axis, (title, scores) in zip(axes, systems):
-        matrix = scores.confusion_matrix
+    for axis, (title, metrics) in zip(axes, systems):
+        matrix = metrics.confusion_matrix
         axis.imshow(matrix, cmap="Blues")
         for i, row in enumerate(matrix):
             for j, count in enumerate(row):
@@ -162,10 +127,6 @@ def _confusion_png(evaluation: Evaluation) -> bytes:
         axis.set_yticks(range(len(evaluation.labels)), evaluation.labels)
         axis.set_xlabel("predicted")
         axis.set_ylabel("true")
-        axis.set_title(f"{title}\nmacro-F1 {scores.macro_f1:.3f}", fontsize=10)
+        axis.set_title(f"{title}\nmacro-F1 {metrics.macro_f1:.3f}", fontsize=10)
     figure.suptitle(f"{Path(evaluation.data_path).name or 'data'}: {evaluation.n} sentences")
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=110)
-    plt.close(figure)
-    return buffer.getvalue()
+    return png_bytes(figure)

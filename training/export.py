@@ -8,49 +8,27 @@ too wide for per-tensor dynamic activation scales: quantising them too moved abo
 
 from __future__ import annotations
 
-import contextlib
-import logging
-import warnings
 from pathlib import Path
 
-ONNX_DIR = "onnx"
-FP32_FILE = "model.onnx"
-INT8_FILE = "model-int8.onnx"
+from stance.artifacts import onnx_path
+
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 OPSET = 17
 
 
-def onnx_path(model_dir: Path, int8: bool) -> Path:
-    return Path(model_dir) / ONNX_DIR / (INT8_FILE if int8 else FP32_FILE)
-
-
 def export_onnx(model_dir: Path) -> tuple[Path, Path]:
-    """Write onnx/model.onnx and onnx/model-int8.onnx into `model_dir`; return both paths."""
+    """Write onnx/model.onnx and onnx/model-int8.onnx into `model_dir`; return both paths.
+
+    The exporters give advice on the way (the tracer warns about shape checks it freezes, which
+    hold for an encoder; the quantiser suggests a pre-processing pass); the `stance` command
+    keeps it out of its users' terminal (cli.main). What matters is checked afterwards: every
+    export must agree with the PyTorch model (training.backends).
+    """
     fp32, int8 = onnx_path(model_dir, int8=False), onnx_path(model_dir, int8=True)
     fp32.parent.mkdir(exist_ok=True)
-    with _quiet_exporters():
-        _export_fp32(Path(model_dir), fp32)
-        _quantise_int8(fp32, int8)
+    _export_fp32(Path(model_dir), fp32)
+    _quantise_int8(fp32, int8)
     return fp32, int8
-
-
-@contextlib.contextmanager
-def _quiet_exporters():
-    """Silence the exporters' advice, which is not meant for the person running `stance`.
-
-    The tracer warns about shape checks it freezes (they hold for an encoder: the attention mask
-    always spans the sequence), and the quantiser suggests a pre-processing pass. What matters
-    is checked afterwards: every export must agree with the PyTorch model (training.backends).
-    """
-    root = logging.getLogger()
-    level = root.level
-    root.setLevel(logging.ERROR)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            yield
-    finally:
-        root.setLevel(level)
 
 
 def _export_fp32(model_dir: Path, target: Path) -> None:

@@ -13,18 +13,11 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from stance.config import GateSettings
+from training.metrics import class_f1, label_ids, macro_f1_samples
+
 
 @dataclass(frozen=True)
-class GateSettings:
-    """The thresholds of the gate (their defaults live in `StanceConfig`)."""
-
-    bootstrap_samples: int
-    confidence: float
-    max_class_f1_drop: float
-    seed: int
-
-
-@dataclass
 class GateDecision:
     """The gate's verdict, with the figures it rests on."""
 
@@ -41,42 +34,19 @@ class GateDecision:
         return asdict(self)
 
 
-def class_f1_samples(gold: np.ndarray, predicted: np.ndarray, samples: np.ndarray, n_labels: int) -> np.ndarray:
-    """F1 of every class (columns) on each row of index matrix `samples` (rows).
-
-    A class absent from both gold and predictions of a sample counts as F1 0, as
-    scikit-learn's `f1_score(..., labels=all, zero_division=0)` does.
-    """
-    gold_s, pred_s = gold[samples], predicted[samples]
-    f1 = np.zeros((samples.shape[0], n_labels))
-    for label in range(n_labels):
-        true_positive = ((gold_s == label) & (pred_s == label)).sum(axis=1)
-        gold_count = (gold_s == label).sum(axis=1)
-        predicted_count = (pred_s == label).sum(axis=1)
-        denominator = gold_count + predicted_count
-        f1[:, label] = np.divide(2 * true_positive, denominator, out=np.zeros(len(samples)),
-                                 where=denominator > 0)
-    return f1
-
-
-def macro_f1_samples(gold: np.ndarray, predicted: np.ndarray, samples: np.ndarray, n_labels: int) -> np.ndarray:
-    """Macro-F1 of `predicted` against `gold` on each row of index matrix `samples`."""
-    return class_f1_samples(gold, predicted, samples, n_labels).mean(axis=1)
-
-
 def compare(gold: list[str], champion: list[str], challenger: list[str], labels: tuple[str, ...],
-            settings: GateSettings) -> GateDecision:
-    """Decide whether `challenger`'s predictions may replace `champion`'s on this test set."""
-    index = {label: i for i, label in enumerate(labels)}
-    gold_ids = np.array([index[label] for label in gold])
-    champion_ids = np.array([index[label] for label in champion])
-    challenger_ids = np.array([index[label] for label in challenger])
-    everything = np.arange(len(gold_ids))[None, :]
-    champion_classes = class_f1_samples(gold_ids, champion_ids, everything, len(labels))[0]
-    challenger_classes = class_f1_samples(gold_ids, challenger_ids, everything, len(labels))[0]
+            settings: GateSettings, seed: int) -> GateDecision:
+    """Decide whether `challenger`'s predictions may replace `champion`'s on this test set.
+
+    `seed` fixes the bootstrap's resamples, so the same predictions always get the same decision.
+    """
+    gold_ids = label_ids(gold, labels)
+    champion_ids, challenger_ids = label_ids(champion, labels), label_ids(challenger, labels)
+    champion_classes = class_f1(gold_ids, champion_ids, len(labels))
+    challenger_classes = class_f1(gold_ids, challenger_ids, len(labels))
     champion_f1, challenger_f1 = float(champion_classes.mean()), float(challenger_classes.mean())
 
-    rng = np.random.default_rng(settings.seed)
+    rng = np.random.default_rng(seed)
     samples = rng.integers(0, len(gold_ids), size=(settings.bootstrap_samples, len(gold_ids)))
     differences = (macro_f1_samples(gold_ids, challenger_ids, samples, len(labels))
                    - macro_f1_samples(gold_ids, champion_ids, samples, len(labels)))

@@ -7,13 +7,13 @@ model is accepted.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from training.data import DataError, DataReport, Example, Problem, check_file, file_sha256, normalise_text, read_records
+from stance.data import (DataCheck, DataError, Example, Problem, check_file, file_sha256, normalise_text,
+                         read_records, valid)
+from stance.files import csv_text
 
 # Columns the merged training file gains so that every row says where it came from.
 PROVENANCE_COLUMNS = ("source", "added", "relabelled_from")
@@ -71,8 +71,8 @@ def plan_merge(new_path: Path, train_path: Path, test_path: Path, *, labels: tup
     """
     new_path, train_path = Path(new_path), Path(train_path)
     new = check_file(new_path, labels=labels, max_chars=max_chars)
-    train = _valid(check_file(train_path, labels=labels, max_chars=max_chars))
-    test = _valid(check_file(test_path, labels=labels, max_chars=max_chars))
+    train = valid(check_file(train_path, labels=labels, max_chars=max_chars))
+    test = valid(check_file(test_path, labels=labels, max_chars=max_chars))
     in_train = {normalise_text(example.text): example for example in train.examples}
     in_test = {normalise_text(example.text): example for example in test.examples}
 
@@ -96,16 +96,10 @@ def plan_merge(new_path: Path, train_path: Path, test_path: Path, *, labels: tup
                                     "pass --relabel to replace the old label"))
     if problems:
         problems.sort(key=lambda problem: problem.row)
-        raise DataError(DataReport(path=new_path, examples=new.examples, problems=problems))
+        raise DataError(DataCheck(path=new_path, examples=new.examples, problems=problems))
     plan.added, plan.holdout = split_holdout(fresh, holdout_fraction, seed)
     plan.columns, plan.records = _merged_records(train_path, plan, new_path.name, added_on)
     return plan
-
-
-def _valid(report: DataReport) -> DataReport:
-    if not report.ok:
-        raise DataError(report)
-    return report
 
 
 def split_holdout(examples: list[Example], fraction: float, seed: int) -> tuple[list[Example], list[Example]]:
@@ -116,9 +110,8 @@ def split_holdout(examples: list[Example], fraction: float, seed: int) -> tuple[
 
     size = max(1, round(fraction * len(examples)))
     if size >= len(examples):
-        raise DataError(DataReport(path=Path("--holdout"), problems=[Problem(
-            0, "holdout", f"a holdout of {fraction:g} keeps all {len(examples)} new rows aside; "
-                          "nothing would be left to train on")]))
+        raise DataError.about_file(Path("--holdout"), "holdout", f"a holdout of {fraction:g} keeps all "
+                                   f"{len(examples)} new rows aside; nothing would be left to train on")
     labels = [example.label for example in examples]
     counts = {label: labels.count(label) for label in set(labels)}
     stratify = labels if min(counts.values()) >= 2 and size >= len(counts) else None
@@ -149,8 +142,4 @@ def render_records(records: list[dict], columns: list[str], suffix: str) -> str:
     """The merged rows in the training file's own format (CSV or JSONL)."""
     if suffix.lower() == ".jsonl":
         return "".join(json.dumps({c: r.get(c, "") for c in columns}, ensure_ascii=False) + "\n" for r in records)
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns)
-    writer.writeheader()
-    writer.writerows({column: record.get(column) or "" for column in columns} for record in records)
-    return buffer.getvalue()
+    return csv_text(({column: record.get(column) or "" for column in columns} for record in records), columns)

@@ -15,15 +15,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from training.artifacts import read_manifest
-from training.config import StanceConfig
-from training.data import Example, file_sha256, load_examples
-from training.evaluate import Evaluation, Scores, evaluate, score
-from training.gate import GateDecision, GateSettings, compare
-from training.inference import StanceClassifier
+from stance.artifacts import read_manifest
+from stance.config import StanceConfig
+from stance.data import Example, file_sha256, load_examples
+from stance.inference import StanceClassifier
+from stance.registry import Registry
+from training.evaluate import Evaluation, evaluate
+from training.gate import GateDecision, compare
 from training.merge import MergePlan, plan_merge, render_records
+from training.metrics import Metrics, metrics_of
 from training.pipeline import Candidate, register_candidate, train_candidate
-from training.registry import Registry
 from training.train import TrainingResult
 
 
@@ -31,7 +32,18 @@ class NothingToRetrain(ValueError):
     """Every row of the new file is already in the training data with the same label."""
 
 
-@dataclass
+@dataclass(frozen=True)
+class Judgement:
+    """The challenger trained on the merged data, both models scored, and the gate's decision."""
+
+    candidate: Candidate
+    champion_test: Evaluation
+    decision: GateDecision
+    holdout: dict[str, Metrics]  # "champion"/"challenger" -> metrics on the held-out new rows
+    disagreements: list[dict]
+
+
+@dataclass(frozen=True)
 class RetrainResult:
     """Everything `stance retrain` decided and measured."""
 
@@ -42,95 +54,93 @@ class RetrainResult:
     champion_test: Evaluation
     challenger_test: Evaluation
     decision: GateDecision
-    promoted: bool
     forced: bool
     seconds: float
-    holdout: dict[str, Scores] = field(default_factory=dict)  # "champion"/"challenger" -> scores
+    holdout: dict[str, Metrics] = field(default_factory=dict)  # "champion"/"challenger" -> metrics
     disagreements: list[dict] = field(default_factory=list)
+
+    @property
+    def promoted(self) -> bool:
+        return self.challenger is not None
 
 
 def retrain(new_path: Path, config: StanceConfig, registry: Registry | None = None, *, relabel: bool = False,
             force: bool = False, show_progress: bool = True,
             on_stage: Callable[[str], None] = lambda message: None) -> RetrainResult:
-    """Merge `new_path` into `config.train_path`, train a challenger and let the gate decide.
+    """Merge `new_path` into the training data, train a challenger and let the gate decide.
 
-    The challenger trains with the champion's recorded hyperparameters, so the data is the
+    The challenger trains with the champion's recorded training settings, so the data is the
     only change between them. Raises DataError (bad rows), NothingToRetrain, RegistryError
     (no champion) or RegistryBusy (another run holds the registry).
     """
     registry = registry or Registry()
     started = time.perf_counter()
+    train_path, test_path = config.data.train_path, config.data.test_path
     with registry.exclusive("stance retrain"):
-        _remove_stale_pending(config.train_path)
+        _remove_stale_pending(train_path)
         champion_tag = registry.resolve(None)
-        champion_dir = registry.path_of(champion_tag)
-        challenger_config = config.with_training_settings_of(read_manifest(champion_dir)["config"])
-        on_stage(f"checking {new_path} against {config.train_path} and {config.test_path}")
-        plan = plan_merge(new_path, config.train_path, config.test_path, labels=config.labels,
-                          max_chars=config.max_text_chars, relabel=relabel,
-                          holdout_fraction=config.retrain_holdout_fraction, seed=config.seed,
+        challenger_config = config.with_training_settings_of(read_manifest(registry.path_of(champion_tag))["config"])
+        on_stage(f"checking {new_path} against {train_path} and {test_path}")
+        plan = plan_merge(new_path, train_path, test_path, labels=config.labels,
+                          max_chars=config.data.max_text_chars, relabel=relabel,
+                          holdout_fraction=config.retrain.holdout_fraction, seed=config.training.seed,
                           added_on=datetime.now(timezone.utc).date().isoformat())
         if not plan.changes_anything:
             raise NothingToRetrain(f"nothing new in {new_path}: all {plan.new_rows} rows are already in "
-                                   f"{config.train_path} with the same labels")
-        pending = _pending_path(config.train_path)
+                                   f"{train_path} with the same labels")
+        pending = _pending_path(train_path)
         try:
-            pending.write_text(render_records(plan.records, plan.columns, config.train_path.suffix),
+            pending.write_text(render_records(plan.records, plan.columns, train_path.suffix),
                                encoding="utf-8", newline="")
             with registry.workdir("retrain") as workdir:
-                result = _train_and_judge(plan, pending, config, challenger_config, registry, champion_tag,
-                                          workdir, force=force, show_progress=show_progress, on_stage=on_stage)
+                judgement = _judge(plan, pending, challenger_config, registry, champion_tag, workdir,
+                                   show_progress=show_progress, on_stage=on_stage)
+                forced = force and not judgement.decision.accepted
+                challenger = (_commit(plan, pending, config, challenger_config, registry, champion_tag, judgement,
+                                      forced=forced)
+                              if judgement.decision.accepted or force else None)
         finally:
             pending.unlink(missing_ok=True)
-    result.seconds = time.perf_counter() - started
-    return result
+    return RetrainResult(
+        plan=plan, champion=champion_tag, challenger=challenger, training=judgement.candidate.training,
+        champion_test=judgement.champion_test, challenger_test=judgement.candidate.evaluation,
+        decision=judgement.decision, forced=forced, seconds=time.perf_counter() - started,
+        holdout=judgement.holdout, disagreements=judgement.disagreements)
 
 
-def _train_and_judge(plan: MergePlan, pending: Path, config: StanceConfig, challenger_config: StanceConfig,
-                     registry: Registry, champion_tag: str, workdir: Path, *, force: bool, show_progress: bool,
-                     on_stage: Callable[[str], None]) -> RetrainResult:
-    train_examples = load_examples(pending, max_chars=config.max_text_chars)
-    test_examples = load_examples(config.test_path, max_chars=config.max_text_chars)
+def _judge(plan: MergePlan, pending: Path, config: StanceConfig, registry: Registry, champion_tag: str,
+           workdir: Path, *, show_progress: bool, on_stage: Callable[[str], None]) -> Judgement:
+    """Train the challenger on the pending data, score both models on the same sentences, apply the gate."""
+    max_chars = config.data.max_text_chars
+    train_examples = load_examples(pending, max_chars=max_chars)
+    test_examples = load_examples(config.data.test_path, max_chars=max_chars)
     on_stage(f"training the challenger on {len(train_examples)} sentences ({len(plan.added)} new, "
              f"{len(plan.relabelled)} relabelled)")
-    candidate = train_candidate(challenger_config, workdir, train_examples, test_examples,
-                                show_progress=show_progress)
+    candidate = train_candidate(config, workdir, train_examples, test_examples, show_progress=show_progress)
     on_stage(f"scoring the champion {champion_tag} on the same {len(test_examples)} test sentences")
     champion = StanceClassifier.from_dir(registry.path_of(champion_tag), version=champion_tag,
-                                         batch_size=config.inference_batch_size)
-    champion_test = evaluate(champion, test_examples, train_examples, data_path=str(config.test_path))
+                                         batch_size=config.inference.batch_size)
+    champion_test = evaluate(champion, test_examples, train_examples, seed=config.training.seed,
+                             data_path=str(config.data.test_path))
     decision = compare([example.label for example in test_examples], champion_test.predicted,
-                       candidate.evaluation.predicted, config.labels, _gate_settings(config))
-    result = RetrainResult(
-        plan=plan, champion=champion_tag, challenger=None, training=candidate.training,
-        champion_test=champion_test, challenger_test=candidate.evaluation, decision=decision,
-        promoted=False, forced=force and not decision.accepted, seconds=0.0,
-        holdout=_holdout_scores(plan.holdout, champion, candidate.classifier),
-        disagreements=disagreements(_new_rows(plan), champion, candidate.classifier),
-    )
-    if decision.accepted or force:
-        result.challenger = _commit(plan, pending, config, challenger_config, registry, candidate, result)
-        result.promoted = True
-    return result
+                       candidate.evaluation.predicted, config.labels, config.gate, seed=config.training.seed)
+    return Judgement(candidate=candidate, champion_test=champion_test, decision=decision,
+                     holdout=_holdout_metrics(plan.holdout, champion, candidate.classifier),
+                     disagreements=disagreements(_new_rows(plan), champion, candidate.classifier))
 
 
 def _commit(plan: MergePlan, pending: Path, config: StanceConfig, challenger_config: StanceConfig,
-            registry: Registry, candidate: Candidate, result: RetrainResult) -> str:
+            registry: Registry, champion_tag: str, judgement: Judgement, *, forced: bool) -> str:
     """Store the challenger, then promote it and move the merged data into place in one journaled step."""
-    retrain_record = {**plan.summary(), "champion": result.champion, "gate": result.decision.to_dict(),
-                      "forced": result.forced}
-    tag = register_candidate(registry, challenger_config, candidate,
-                             extra_metadata={"train_sha256": file_sha256(pending), "retrain": retrain_record})
+    decision = judgement.decision
+    retrain_record = {**plan.summary(), "champion": champion_tag, "gate": decision.to_dict(), "forced": forced}
+    version = register_candidate(registry, challenger_config, judgement.candidate, promoted=True,
+                                 extra_metadata={"train_sha256": file_sha256(pending), "retrain": retrain_record})
     reason = (f"retrain with {plan.source.name}: " +
-              ("forced past the gate" if result.forced else "accepted by the gate") +
-              f" (test macro-F1 {result.decision.macro_f1_champion:.3f} -> {result.decision.macro_f1_challenger:.3f})")
-    registry.promote_with_data(tag, reason, pending, config.train_path)
-    return tag
-
-
-def _gate_settings(config: StanceConfig) -> GateSettings:
-    return GateSettings(bootstrap_samples=config.gate_bootstrap_samples, confidence=config.gate_confidence,
-                        max_class_f1_drop=config.gate_max_class_f1_drop, seed=config.seed)
+              ("forced past the gate" if forced else "accepted by the gate") +
+              f" (test macro-F1 {decision.macro_f1_champion:.3f} -> {decision.macro_f1_challenger:.3f})")
+    registry.promote_with_data(version.tag, reason, pending, config.data.train_path)
+    return version.tag
 
 
 def _new_rows(plan: MergePlan) -> list[Example]:
@@ -139,16 +149,14 @@ def _new_rows(plan: MergePlan) -> list[Example]:
     return sorted([*plan.added, *plan.holdout, *relabelled], key=lambda example: example.row)
 
 
-def _holdout_scores(holdout: list[Example], champion: StanceClassifier,
-                    challenger: StanceClassifier) -> dict[str, Scores]:
+def _holdout_metrics(holdout: list[Example], champion: StanceClassifier,
+                     challenger: StanceClassifier) -> dict[str, Metrics]:
     if not holdout:
         return {}
     gold = [example.label for example in holdout]
     texts = [example.text for example in holdout]
-    return {name: score(gold, [p.label for p in model.predict(texts)], champion.labels)
+    return {name: metrics_of(gold, [p.label for p in model.predict(texts)], champion.labels)
             for name, model in (("champion", champion), ("challenger", challenger))}
-
-
 def disagreements(examples: list[Example], champion: StanceClassifier,
                   challenger: StanceClassifier) -> list[dict]:
     """The new rows the two models label differently: the first place to look for a wrong label."""

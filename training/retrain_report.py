@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from pathlib import Path
 
-from training.artifacts import atomic_write_bytes
-from training.evaluate import Scores
+from stance.files import atomic_write_bytes, csv_text
+from training.figures import png_bytes
+from training.metrics import Metrics
 from training.retrain import RetrainResult
 
 DISAGREEMENT_COLUMNS = ("row", "text", "label", "champion", "challenger", "champion_p_label", "challenger_p_label")
 
 
 def retrain_document(result: RetrainResult) -> dict:
-    """The retrain.json document: data changes, both models' scores, the gate's decision."""
+    """The retrain.json document: data changes, both models' metrics, the gate's decision."""
     return {
         "champion": result.champion,
         "challenger": result.challenger,
@@ -27,16 +26,16 @@ def retrain_document(result: RetrainResult) -> dict:
                      "seconds": round(result.training.seconds, 1), "epochs_run": result.training.epochs_run,
                      "validation_macro_f1": round(result.training.validation_macro_f1, 4)},
         "test": {"data": result.champion_test.data_path, "n": result.champion_test.n,
-                 "champion": _scores(result.champion_test.model),
-                 "challenger": _scores(result.challenger_test.model)},
-        "holdout": {name: _scores(scores) for name, scores in result.holdout.items()},
+                 "champion": _summary(result.champion_test.model),
+                 "challenger": _summary(result.challenger_test.model)},
+        "holdout": {name: _summary(metrics) for name, metrics in result.holdout.items()},
         "gate": result.decision.to_dict(),
         "disagreements": len(result.disagreements),
     }
 
 
-def _scores(scores: Scores) -> dict:
-    return {"macro_f1": scores.macro_f1, "accuracy": scores.accuracy, "per_class": scores.per_class}
+def _summary(metrics: Metrics) -> dict:
+    return {"macro_f1": metrics.macro_f1, "accuracy": metrics.accuracy, "per_class": metrics.per_class}
 
 
 def write_retrain_reports(result: RetrainResult, out_dir: Path) -> list[Path]:
@@ -44,29 +43,18 @@ def write_retrain_reports(result: RetrainResult, out_dir: Path) -> list[Path]:
     written = {
         "retrain.json": json.dumps(retrain_document(result), indent=2).encode("utf-8"),
         "per_class_f1.png": _per_class_png(result),
-        "disagreements.csv": _csv(result.disagreements, DISAGREEMENT_COLUMNS).encode("utf-8"),
+        "disagreements.csv": csv_text(result.disagreements, DISAGREEMENT_COLUMNS).encode("utf-8"),
     }
     if result.plan.holdout:
         holdout = [{"row": e.row, "text": e.text, "label": e.label, "domain": e.domain} for e in result.plan.holdout]
-        written["holdout.csv"] = _csv(holdout, ("row", "text", "label", "domain")).encode("utf-8")
+        written["holdout.csv"] = csv_text(holdout, ("row", "text", "label", "domain")).encode("utf-8")
     for name, data in written.items():
         atomic_write_bytes(out_dir / name, data)
     return [out_dir / name for name in written]
 
 
-def _csv(rows: list[dict], columns: tuple[str, ...]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(columns))
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
-
-
 def _per_class_png(result: RetrainResult) -> bytes:
     """Per-class and macro F1 of both models, on the test set and (if any) the holdout."""
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np
 
@@ -92,8 +80,4 @@ def _per_class_png(result: RetrainResult) -> bytes:
     verdict = "promoted" if result.promoted else "refused"
     figure.suptitle(f"retrain with {result.plan.source.name}: challenger {verdict}"
                     + (" (forced)" if result.forced else ""))
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=110)
-    plt.close(figure)
-    return buffer.getvalue()
+    return png_bytes(figure)

@@ -1,4 +1,10 @@
-"""Fine-tuning the base sentence encoder into the three-way classifier."""
+"""Fine-tuning the base sentence encoder into the three-way classifier (the transformers `Trainer`).
+
+The Trainer picks the best epoch by macro-F1 on a validation split, scoring it through its own
+batching and the tokenizer's Python wrapper: a second path beside `StanceClassifier`, used only
+to choose the epoch. The validation macro-F1 a run reports is measured again on the saved model
+through `StanceClassifier.predict`, the call evaluation and serving make.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +15,13 @@ from pathlib import Path
 
 import numpy as np
 
-from training.artifacts import write_manifest
-from training.config import StanceConfig
-from training.data import Example
+from stance.artifacts import write_manifest
+from stance.config import StanceConfig, TrainingSettings
+from stance.data import Example
+from stance.inference import REFERENCE_BACKEND, StanceClassifier
+from stance.labels import id_to_label, label_to_id
 from training.hardware import bf16_supported
-from training.labels import id_to_label, label_to_id
+from training.metrics import class_f1, label_ids, metrics_of
 
 
 @dataclass(frozen=True)
@@ -33,62 +41,60 @@ class TrainingResult:
         return self.train_rows + self.validation_rows
 
 
-def split_validation(examples: list[Example], config: StanceConfig) -> tuple[list[Example], list[Example]]:
+def split_validation(examples: list[Example], settings: TrainingSettings) -> tuple[list[Example], list[Example]]:
     """A stratified validation split carved from the training examples, fixed by the seed."""
     from sklearn.model_selection import train_test_split
 
     labels = [example.label for example in examples]
-    return train_test_split(examples, test_size=config.validation_fraction, random_state=config.seed,
+    return train_test_split(examples, test_size=settings.validation_fraction, random_state=settings.seed,
                             stratify=labels)
 
 
-def _macro_f1(eval_prediction) -> dict[str, float]:
-    from sklearn.metrics import accuracy_score, f1_score
-
-    predicted = np.argmax(eval_prediction.predictions, axis=-1)
-    gold = eval_prediction.label_ids
-    return {"macro_f1": float(f1_score(gold, predicted, average="macro")),
-            "accuracy": float(accuracy_score(gold, predicted))}
+def _epoch_macro_f1(eval_prediction) -> dict[str, float]:
+    """The Trainer's per-epoch metric (its `compute_metrics`), from label ids."""
+    logits = eval_prediction.predictions
+    predicted = np.argmax(logits, axis=-1)
+    return {"macro_f1": float(class_f1(eval_prediction.label_ids, predicted, logits.shape[-1]).mean())}
 
 
 def _tokenized(examples: list[Example], tokenizer, config: StanceConfig):
     """Token ids per sentence, unpadded: the collator pads each batch to its own longest member."""
     from datasets import Dataset
 
-    ids = label_to_id(config.labels)
-    encoded = tokenizer([e.text for e in examples], truncation=True, max_length=config.max_length)
-    return Dataset.from_dict({**dict(encoded), "label": [ids[e.label] for e in examples]})
+    encoded = tokenizer([e.text for e in examples], truncation=True, max_length=config.training.max_length)
+    return Dataset.from_dict({**dict(encoded), "label": label_ids([e.label for e in examples], config.labels).tolist()})
 
 
-def uses_bf16(config: StanceConfig) -> bool:
+def uses_bf16(settings: TrainingSettings) -> bool:
     """Whether training runs under bf16 autocast: "auto" only where the CPU has native bf16.
 
     Emulated bf16 is slower than fp32, so "auto" leaves CPUs without it on fp32.
     """
-    return config.train_bf16 == "on" or (config.train_bf16 == "auto" and bf16_supported())
+    return settings.bf16 == "on" or (settings.bf16 == "auto" and bf16_supported())
 
 
-def collator(tokenizer, config: StanceConfig):
+def collator(tokenizer, settings: TrainingSettings):
     """Pads each batch to its longest sentence; to max_length only for the fixed-padding baseline."""
     from transformers import DataCollatorWithPadding
 
-    if config.pad_to_max_length:
-        return DataCollatorWithPadding(tokenizer, padding="max_length", max_length=config.max_length)
+    if settings.pad_to_max_length:
+        return DataCollatorWithPadding(tokenizer, padding="max_length", max_length=settings.max_length)
     return DataCollatorWithPadding(tokenizer, padding="longest")
 
 
 def _training_arguments(config: StanceConfig, checkpoint_dir: Path, show_progress: bool):
     from transformers import TrainingArguments
 
+    settings = config.training
     return TrainingArguments(
         output_dir=str(checkpoint_dir),
-        num_train_epochs=config.epochs,
-        per_device_train_batch_size=config.batch_size,
-        per_device_eval_batch_size=config.inference_batch_size * 2,
-        learning_rate=config.learning_rate,
-        weight_decay=config.weight_decay,
-        warmup_steps=config.warmup_ratio,
-        label_smoothing_factor=config.label_smoothing,
+        num_train_epochs=settings.epochs,
+        per_device_train_batch_size=settings.batch_size,
+        per_device_eval_batch_size=config.inference.batch_size * 2,
+        learning_rate=settings.learning_rate,
+        weight_decay=settings.weight_decay,
+        warmup_steps=settings.warmup_ratio,
+        label_smoothing_factor=settings.label_smoothing,
         eval_strategy="epoch",
         save_strategy="epoch",
         logging_strategy="epoch",
@@ -97,10 +103,10 @@ def _training_arguments(config: StanceConfig, checkpoint_dir: Path, show_progres
         load_best_model_at_end=True,
         metric_for_best_model="macro_f1",
         greater_is_better=True,
-        seed=config.seed,
-        data_seed=config.seed,
+        seed=settings.seed,
+        data_seed=settings.seed,
         use_cpu=True,
-        bf16=uses_bf16(config),
+        bf16=uses_bf16(settings),
         report_to="none",
         disable_tqdm=not show_progress,
     )
@@ -114,13 +120,11 @@ def train_model(examples: list[Example], config: StanceConfig, output_dir: Path,
     training stops early once it stops improving. The test set plays no part here.
     """
     from transformers import AutoModelForSequenceClassification, AutoTokenizer, EarlyStoppingCallback, Trainer, set_seed
-    from transformers.utils import logging as hf_logging
 
-    hf_logging.set_verbosity_error()
     started = time.perf_counter()
-    set_seed(config.seed)
-    train_examples, validation_examples = split_validation(examples, config)
-    base = config.resolved_base_model()
+    set_seed(config.training.seed)
+    train_examples, validation_examples = split_validation(examples, config.training)
+    base = config.training.resolved_base_model()
     tokenizer = AutoTokenizer.from_pretrained(base)
     model = AutoModelForSequenceClassification.from_pretrained(
         base, num_labels=len(config.labels), id2label=id_to_label(config.labels),
@@ -131,13 +135,12 @@ def train_model(examples: list[Example], config: StanceConfig, output_dir: Path,
             args=_training_arguments(config, Path(checkpoint_dir), show_progress),
             train_dataset=_tokenized(train_examples, tokenizer, config),
             eval_dataset=_tokenized(validation_examples, tokenizer, config),
-            data_collator=collator(tokenizer, config),
+            data_collator=collator(tokenizer, config.training),
             processing_class=tokenizer,
-            compute_metrics=_macro_f1,
-            callbacks=[EarlyStoppingCallback(early_stopping_patience=config.early_stopping_patience)],
+            compute_metrics=_epoch_macro_f1,
+            callbacks=[EarlyStoppingCallback(early_stopping_patience=config.training.early_stopping_patience)],
         )
         trainer.train()
-        validation = trainer.evaluate()
         output_dir = Path(output_dir)
         trainer.save_model(str(output_dir))
     write_manifest(output_dir, labels=config.labels, config=config.record())
@@ -147,5 +150,12 @@ def train_model(examples: list[Example], config: StanceConfig, output_dir: Path,
         validation_rows=len(validation_examples),
         epochs_run=float(trainer.state.epoch or 0),
         seconds=time.perf_counter() - started,
-        validation_macro_f1=float(validation["eval_macro_f1"]),
+        validation_macro_f1=validation_macro_f1(output_dir, validation_examples, config),
     )
+
+
+def validation_macro_f1(model_dir: Path, validation: list[Example], config: StanceConfig) -> float:
+    """The saved model's macro-F1 on the validation split, through the inference path users call."""
+    classifier = StanceClassifier.from_dir(model_dir, backend=REFERENCE_BACKEND, batch_size=config.inference.batch_size)
+    predicted = [prediction.label for prediction in classifier.predict([e.text for e in validation])]
+    return metrics_of([e.label for e in validation], predicted, config.labels).macro_f1

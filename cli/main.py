@@ -1,10 +1,17 @@
-"""The `stance` command. Each command parses its options and calls a library function."""
+"""The `stance` command. Each command parses its options and calls a library function.
+
+It sits on top of every package: the runtime (`stance`), `training` and `service` (the launcher
+that starts the server). `main()` is the one place that sets process-wide state: the offline
+environment, the matplotlib backend, and the quieting of library logs and warnings.
+"""
 
 from __future__ import annotations
 
 import io
+import logging
 import os
 import sys
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
@@ -13,7 +20,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from training.config import BACKENDS, DEFAULT_HOME, StanceConfig
+from stance.config import BACKENDS, DEFAULT_HOME, DataSettings, ServiceSettings, StanceConfig
 
 app = typer.Typer(add_completion=False, rich_markup_mode=None, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Label sentences as assertion, denial or euphemism; train and evaluate the model.")
@@ -28,11 +35,16 @@ BackendOption = Annotated[Optional[str], typer.Option(help=f"Forward-pass backen
                                                            "[default: the version's chosen one].")]
 
 
+def _default(section: type, field: str) -> object:
+    """A field's default as the configuration defines it, for the help texts."""
+    return section.model_fields[field].default
+
+
 def _console() -> Console:
     return Console(stderr=False, highlight=False)
 
 
-def _errors() -> Console:
+def _stderr() -> Console:
     return Console(stderr=True, highlight=False)
 
 
@@ -41,9 +53,9 @@ def _user_errors():
     """Turn the errors a user can fix into a clear message and an exit code, not a traceback."""
     from pydantic import ValidationError
 
-    from training.data import DataError
-    from training.inference import BackendError
-    from training.registry import RegistryError
+    from stance.data import DataError
+    from stance.inference import BackendError
+    from stance.registry import RegistryError
     from training.retrain import NothingToRetrain
 
     try:
@@ -52,14 +64,14 @@ def _user_errors():
         _console().print(str(error))
         raise typer.Exit(0) from None
     except (DataError, BackendError) as error:
-        _errors().print(f"[red]error[/red] {error}", markup=True)
+        _stderr().print(f"[red]error[/red] {error}", markup=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     except ValidationError as error:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-        _errors().print(f"[red]error[/red] invalid option: {problems}", markup=True)
+        _stderr().print(f"[red]error[/red] invalid option: {problems}", markup=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     except RegistryError as error:
-        _errors().print(f"[red]error[/red] {error}", markup=True)
+        _stderr().print(f"[red]error[/red] {error}", markup=True)
         raise typer.Exit(1) from None
 
 
@@ -75,20 +87,21 @@ def data_check(
                                                           "(TF-IDF similarity limit).")] = None,
 ) -> None:
     """Validate a labelled file; exit 2 if anything is wrong."""
-    from training.data import check_file, near_duplicates
-    from training.report import show_data_report, show_near_duplicates
+    from cli.terminal import show_data_check, show_near_duplicates
+    from stance.data import check_file, near_duplicates
 
     config = StanceConfig()
+    limit = config.data.max_train_test_similarity
     console = _console()
     with console.status(f"checking {path}"):
-        report = check_file(path, labels=config.labels, max_chars=config.max_text_chars)
-    show_data_report(report, console)
-    failed = not report.ok
-    if against is not None and report.ok:
+        check = check_file(path, labels=config.labels, max_chars=config.data.max_text_chars)
+    show_data_check(check, console)
+    failed = not check.ok
+    if against is not None and check.ok:
         with _user_errors():
-            reference = check_file(against, labels=config.labels, max_chars=config.max_text_chars)
-            found = near_duplicates(report.examples, reference.examples, config.max_train_test_similarity)
-        show_near_duplicates(found, config.max_train_test_similarity, console)
+            reference = check_file(against, labels=config.labels, max_chars=config.data.max_text_chars)
+            found = near_duplicates(check.examples, reference.examples, limit)
+        show_near_duplicates(found, limit, console)
         failed = bool(found)
     if failed:
         raise typer.Exit(EXIT_BAD_INPUT)
@@ -96,8 +109,10 @@ def data_check(
 
 @app.command()
 def train(
-    data: Annotated[Optional[Path], typer.Option(help="Training file [default: data/train.csv].")] = None,
-    test_data: Annotated[Optional[Path], typer.Option(help="Frozen test file [default: data/test.csv].")] = None,
+    data: Annotated[Optional[Path], typer.Option(help="Training file "
+                                                      f"[default: {_default(DataSettings, 'train_path')}].")] = None,
+    test_data: Annotated[Optional[Path], typer.Option(help="Frozen test file "
+                                                           f"[default: {_default(DataSettings, 'test_path')}].")] = None,
     base_model: Annotated[Optional[Path], typer.Option(help="Model directory to fine-tune "
                                                             "[default: bundled all-MiniLM-L6-v2].")] = None,
     epochs: Annotated[Optional[float], typer.Option(help="Maximum epochs.")] = None,
@@ -113,15 +128,16 @@ def train(
     console = _console()
     with _user_errors():
         config = StanceConfig().with_overrides(
-            train_path=data, test_path=test_data, base_model=base_model, epochs=epochs,
-            batch_size=batch_size, learning_rate=learning_rate, max_length=max_length, seed=seed)
-        console.print(f"training on {config.train_path} from {config.resolved_base_model()}")
+            data={"train_path": data, "test_path": test_data},
+            training={"base_model": base_model, "epochs": epochs, "batch_size": batch_size,
+                      "learning_rate": learning_rate, "max_length": max_length, "seed": seed})
+        console.print(f"training on {config.data.train_path} from {config.training.resolved_base_model()}")
         result = train_and_register(config, show_progress=not quiet)
     _show_training(result, console)
 
 
 def _show_training(result, console: Console) -> None:
-    from training.report import show_evaluation
+    from cli.terminal import show_evaluation
 
     training = result.training
     console.print(f"trained {training.epochs_run:g} epochs on {training.train_rows} sentences "
@@ -135,28 +151,29 @@ def _show_training(result, console: Console) -> None:
 @app.command()
 def evaluate(
     model: Annotated[Optional[str], typer.Option(help="Model version [default: the promoted one].")] = None,
-    data: Annotated[Optional[Path], typer.Option(help="Labelled CSV/JSONL [default: data/test.csv].")] = None,
+    data: Annotated[Optional[Path], typer.Option(help="Labelled CSV/JSONL "
+                                                      f"[default: {_default(DataSettings, 'test_path')}].")] = None,
     out: Annotated[Optional[Path], typer.Option(help="Report folder [default: reports/<version>-<data>].")] = None,
     backend: BackendOption = None,
 ) -> None:
     """Score a model version and the TF-IDF baseline; write metrics.json, errors.csv and a PNG."""
-    from training.data import load_examples
+    from cli.terminal import show_evaluation
+    from stance.data import load_examples
+    from stance.inference import StanceClassifier
     from training.evaluate import evaluate as evaluate_model
     from training.evaluate import write_reports
-    from training.inference import StanceClassifier
-    from training.report import show_evaluation
 
     config = StanceConfig()
-    data = data or config.test_path
+    data = data or config.data.test_path
     console = _console()
     with _user_errors():
-        examples = load_examples(data, max_chars=config.max_text_chars)
-        baseline_train = load_examples(config.train_path, max_chars=config.max_text_chars)
-        classifier = StanceClassifier.load(model, batch_size=config.inference_batch_size, backend=backend)
+        examples = load_examples(data, max_chars=config.data.max_text_chars)
+        baseline_train = load_examples(config.data.train_path, max_chars=config.data.max_text_chars)
+        classifier = StanceClassifier.load(model, batch_size=config.inference.batch_size, backend=backend)
     with _progress(f"scoring {data}") as progress:
         task = progress.add_task("", total=len(examples))
-        evaluation = evaluate_model(classifier, examples, baseline_train, data_path=str(data),
-                                    on_batch=lambda n: progress.advance(task, n))
+        evaluation = evaluate_model(classifier, examples, baseline_train, seed=config.training.seed,
+                                    data_path=str(data), on_batch=lambda n: progress.advance(task, n))
     show_evaluation(evaluation, console)
     out = out or Path("reports") / f"{classifier.version.replace(':', '-')}-{data.stem}"
     for path in write_reports(evaluation, out):
@@ -173,25 +190,24 @@ def predict(
     backend: BackendOption = None,
 ) -> None:
     """Split text into sentences and label each, with exact character offsets."""
-    from training.artifacts import atomic_write_text
-    from training.inference import StanceClassifier
-    from training.predict import FORMATS, predict_documents, read_documents, render_machine_readable
-    from training.report import show_predictions
+    from cli.terminal import show_predictions
+    from stance.files import atomic_write_text
+    from stance.inference import StanceClassifier
+    from stance.predict import FORMATS, predict_documents, read_documents, render_machine_readable
 
     if format not in FORMATS:
-        _errors().print(f"error: --format must be one of {', '.join(FORMATS)}, not '{format}'")
+        _stderr().print(f"error: --format must be one of {', '.join(FORMATS)}, not '{format}'")
         raise typer.Exit(EXIT_BAD_INPUT)
     if (text is None) == (file is None):
-        _errors().print("error: give either TEXT or --file PATH")
+        _stderr().print("error: give either TEXT or --file PATH")
         raise typer.Exit(EXIT_BAD_INPUT)
     config = StanceConfig()
     with _user_errors():
-        documents = ([text] if text is not None else
-                     read_documents(file, max_chars=config.max_file_chars, max_file_chars=config.max_file_chars))
+        documents = [text] if text is not None else read_documents(file, max_chars=config.data.max_file_chars)
         if not any(document.strip() for document in documents):
-            _errors().print("error: the text is empty")
+            _stderr().print("error: the text is empty")
             raise typer.Exit(EXIT_BAD_INPUT)
-        classifier = StanceClassifier.load(model, batch_size=config.inference_batch_size, backend=backend)
+        classifier = StanceClassifier.load(model, batch_size=config.inference.batch_size, backend=backend)
     with _progress("labelling sentences") as progress:
         task = progress.add_task("", total=None)
         rows = predict_documents(classifier, documents,
@@ -206,11 +222,11 @@ def predict(
         sys.stdout.write(rendered)
     else:
         atomic_write_text(out, rendered)
-        _errors().print(f"wrote {len(rows)} sentences to {out}")
+        _stderr().print(f"wrote {len(rows)} sentences to {out}")
 
 
 def _table_text(rows, classifier) -> str:
-    from training.report import show_predictions
+    from cli.terminal import show_predictions
 
     console = Console(record=True, width=160, file=io.StringIO())
     show_predictions(rows, classifier.labels, classifier.version, console)
@@ -219,13 +235,14 @@ def _table_text(rows, classifier) -> str:
 
 @app.command()
 def serve(
-    host: Annotated[Optional[str], typer.Option(help="Address to bind [default: 127.0.0.1].")] = None,
-    port: Annotated[Optional[int], typer.Option(help="Port [default: 3000].")] = None,
+    host: Annotated[Optional[str], typer.Option(help="Address to bind "
+                                                     f"[default: {_default(ServiceSettings, 'host')}].")] = None,
+    port: Annotated[Optional[int], typer.Option(help=f"Port [default: {_default(ServiceSettings, 'port')}].")] = None,
 ) -> None:
     """Serve the promoted model over HTTP with BentoML; train the default model first if none exists."""
     from service.launcher import serve_command
     from training.pipeline import train_and_register
-    from training.registry import Registry
+    from stance.registry import Registry
 
     with _user_errors():
         config = StanceConfig().with_overrides(host=host, port=port)
@@ -234,7 +251,7 @@ def serve(
             _console().print("no promoted model yet: training the default model first")
             _show_training(train_and_register(config), _console())
         _ensure_exports(registry, registry.promoted(), config)
-    command = serve_command(config.host, config.port)
+    command = serve_command(config.service.host, config.service.port)
     os.execv(command[0], command)
 
 
@@ -247,8 +264,9 @@ def retrain(
                                                           "to measure the new data itself.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Merge and promote even if the gate refuses.")] = False,
     train_data: Annotated[Optional[Path], typer.Option(help="Training file to merge into "
-                                                            "[default: data/train.csv].")] = None,
-    test_data: Annotated[Optional[Path], typer.Option(help="Frozen test file [default: data/test.csv].")] = None,
+                                                            f"[default: {_default(DataSettings, 'train_path')}].")] = None,
+    test_data: Annotated[Optional[Path], typer.Option(help="Frozen test file "
+                                                           f"[default: {_default(DataSettings, 'test_path')}].")] = None,
     out: Annotated[Optional[Path], typer.Option(help="Report folder [default: reports/retrain-<time>].")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bars.")] = False,
 ) -> None:
@@ -259,7 +277,7 @@ def retrain(
     """
     from datetime import datetime
 
-    from training.report import show_retrain
+    from cli.terminal import show_retrain
     from training.retrain import retrain as run_retrain
     from training.retrain_report import write_retrain_reports
 
@@ -280,7 +298,7 @@ def retrain(
 @app.command()
 def promote(version: Annotated[str, typer.Argument(help="Version to serve (tag, version or unique prefix).")]) -> None:
     """Make VERSION the promoted (served) model version."""
-    from training.registry import Registry
+    from stance.registry import Registry
 
     with _user_errors():
         registry = Registry()
@@ -291,13 +309,13 @@ def promote(version: Annotated[str, typer.Argument(help="Version to serve (tag, 
 
 def _ensure_exports(registry, tag: str, config: StanceConfig) -> None:
     """Give a version created before backend checks its exports and check, before it is served."""
-    from training.artifacts import read_backend_check
+    from stance.artifacts import read_backend_check
     from training.backends import describe_backend_result, ensure_backend_check
 
     path = registry.path_of(tag)
     if read_backend_check(path) is None:
         _console().print(f"{tag} predates backend checks: exporting it and checking each backend on "
-                         f"{config.test_path}")
+                         f"{config.data.test_path}")
         check = ensure_backend_check(
             path, config, on_backend=lambda backend, result: _console().print(describe_backend_result(backend, result)))
         _console().print(f"serving it on {check['chosen']}")
@@ -306,7 +324,7 @@ def _ensure_exports(registry, tag: str, config: StanceConfig) -> None:
 @app.command()
 def rollback() -> None:
     """Re-promote the version that was promoted before the current one."""
-    from training.registry import Registry
+    from stance.registry import Registry
 
     with _user_errors():
         tag = Registry().rollback()
@@ -316,8 +334,8 @@ def rollback() -> None:
 @app.command()
 def models() -> None:
     """List the stored model versions and which one is promoted."""
-    from training.registry import Registry
-    from training.report import show_versions
+    from cli.terminal import show_versions
+    from stance.registry import Registry
 
     show_versions(Registry().versions(), _console())
 
@@ -328,13 +346,22 @@ def main() -> None:
     os.environ.setdefault("BENTOML_DO_NOT_TRACK", "True")
     os.environ.setdefault("BENTOML_HOME", str(DEFAULT_HOME.resolve()))
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    _quiet_library_logs()
+    # Report figures are written to files; no window is ever opened.
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    _quiet_libraries()
     app()
 
 
-def _quiet_library_logs() -> None:
-    """transformers' weight-loading bars and notices would bury the command's own output."""
+def _quiet_libraries() -> None:
+    """Keep the libraries' advice out of the command's own output.
+
+    transformers' weight-loading bars and notices, the ONNX tracer's warnings about shape checks
+    it freezes and the quantiser's logged suggestions are meant for the developers of a model,
+    not for the person running `stance`; what matters is checked (training.backends).
+    """
     from transformers.utils import logging as hf_logging
 
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
+    logging.getLogger().setLevel(logging.ERROR)
+    warnings.simplefilter("ignore")

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from training.labels import LABELS, normalise_label, suggest_label
+from stance.labels import LABELS, normalise_label, suggest_label
 
 SUPPORTED_SUFFIXES = (".csv", ".jsonl")
 
@@ -44,8 +44,8 @@ class Problem:
 
 
 @dataclass
-class DataReport:
-    """What `stance data check` found: the valid examples, the problems, the counts."""
+class DataCheck:
+    """What checking a file found: the valid examples, the problems, the counts (`stance data check`)."""
 
     path: Path
     examples: list[Example] = field(default_factory=list)
@@ -73,14 +73,19 @@ class DataReport:
 
 
 class DataError(ValueError):
-    """A data file failed validation; carries the full report."""
+    """A data file failed validation; carries the whole check."""
 
-    def __init__(self, report: DataReport):
-        self.report = report
-        shown = "\n".join(f"  {problem}" for problem in report.problems[:20])
-        more = len(report.problems) - 20
+    def __init__(self, check: DataCheck):
+        self.check = check
+        shown = "\n".join(f"  {problem}" for problem in check.problems[:20])
+        more = len(check.problems) - 20
         suffix = f"\n  ... and {more} more" if more > 0 else ""
-        super().__init__(f"{report.path}: {len(report.problems)} problem(s)\n{shown}{suffix}")
+        super().__init__(f"{check.path}: {len(check.problems)} problem(s)\n{shown}{suffix}")
+
+    @classmethod
+    def about_file(cls, path: Path, field: str, message: str) -> "DataError":
+        """An error about a file as a whole (row 0), such as a missing or unreadable one."""
+        return cls(DataCheck(path=Path(path), problems=[Problem(0, field, message)]))
 
 
 def normalise_text(text: str) -> str:
@@ -214,41 +219,48 @@ def _duplicate_problems(examples: list[Example]) -> list[Problem]:
 def check_file(
     path: Path | str,
     *,
+    max_chars: int,
     require_label: bool = True,
     labels: tuple[str, ...] = LABELS,
-    max_chars: int = 2000,
-) -> DataReport:
-    """Validate a CSV or JSONL file of sentences and return every problem found, by row."""
+) -> DataCheck:
+    """Validate a CSV or JSONL file of sentences and return every problem found, by row.
+
+    `max_chars` is the longest accepted text (`DataSettings.max_text_chars` for labelled files).
+    """
     path = Path(path)
-    report = DataReport(path=path)
+    check = DataCheck(path=path)
     if not path.is_file():
-        report.problems.append(Problem(0, "path", "no such file"))
-        return report
-    records = read_records(path, report.problems)
+        check.problems.append(Problem(0, "path", "no such file"))
+        return check
+    records = read_records(path, check.problems)
     required = ("text", "label") if require_label else ("text",)
     missing = _missing_columns(records, required)
     if missing:
-        report.problems.append(Problem(1, missing[0], f"missing column(s): {', '.join(missing)}"))
-        return report
-    if not records and not report.problems:
-        report.problems.append(Problem(0, "text", "the file holds no rows"))
+        check.problems.append(Problem(1, missing[0], f"missing column(s): {', '.join(missing)}"))
+        return check
+    if not records and not check.problems:
+        check.problems.append(Problem(0, "text", "the file holds no rows"))
     for row, record in records:
         example, problems = _check_record(row, record, require_label, labels, max_chars)
-        report.problems.extend(problems)
+        check.problems.extend(problems)
         if example is not None:
-            report.examples.append(example)
+            check.examples.append(example)
     if require_label:
-        report.problems.extend(_duplicate_problems(report.examples))
-    report.problems.sort(key=lambda problem: problem.row)
-    return report
+        check.problems.extend(_duplicate_problems(check.examples))
+    check.problems.sort(key=lambda problem: problem.row)
+    return check
 
 
-def load_examples(path: Path | str, *, require_label: bool = True, max_chars: int = 2000) -> list[Example]:
+def valid(check: DataCheck) -> DataCheck:
+    """`check` itself when it found nothing wrong; raises DataError naming every problem otherwise."""
+    if not check.ok:
+        raise DataError(check)
+    return check
+
+
+def load_examples(path: Path | str, *, max_chars: int, require_label: bool = True) -> list[Example]:
     """The examples of a valid file; raises DataError naming every problem otherwise."""
-    report = check_file(path, require_label=require_label, max_chars=max_chars)
-    if not report.ok:
-        raise DataError(report)
-    return report.examples
+    return valid(check_file(path, max_chars=max_chars, require_label=require_label)).examples
 
 
 def file_sha256(path: Path | str) -> str:
@@ -266,8 +278,9 @@ class NearDuplicate:
     train_text: str
 
 
-def near_duplicates(test: list[Example], train: list[Example], threshold: float = 0.8) -> list[NearDuplicate]:
-    """Test sentences whose TF-IDF cosine similarity to some training sentence is >= threshold.
+def near_duplicates(test: list[Example], train: list[Example], threshold: float) -> list[NearDuplicate]:
+    """Test sentences whose TF-IDF cosine similarity to some training sentence is >= threshold
+    (`DataSettings.max_train_test_similarity`).
 
     The vectoriser is fitted on both sets (word unigrams and bigrams), so shared rare words
     weigh as they would for a bag-of-words model that memorised the training data.

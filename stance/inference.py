@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from training.artifacts import MANIFEST, read_backend_check, read_manifest
-from training.config import BACKENDS
+from stance.artifacts import MANIFEST, onnx_path, read_backend_check, read_manifest
+from stance.config import BACKENDS, InferenceSettings, StanceConfig
 
 # The reference every other backend is checked against.
 REFERENCE_BACKEND = "torch-fp32"
@@ -31,7 +31,7 @@ class Prediction:
     """The predicted label of one sentence and the probability of every label."""
 
     label: str
-    scores: dict[str, float]
+    scores: dict[str, float]  # the probability of each label (the API's and the files' "scores")
 
 
 class Encoder:
@@ -71,7 +71,7 @@ class TorchRunner:
 
 
 class OnnxRunner:
-    """ONNX Runtime on the CPU, from a file exported by `training.export`."""
+    """ONNX Runtime on the CPU, from a file exported when the version was created (training.export)."""
 
     def __init__(self, path: Path, threads: int | None = None):
         import onnxruntime
@@ -94,8 +94,6 @@ def chosen_backend(model_dir: Path) -> str:
 
 
 def make_runner(model_dir: Path, backend: str):
-    from training.export import onnx_path
-
     if backend not in BACKENDS:
         raise BackendError(f"unknown backend '{backend}'; expected one of {', '.join(BACKENDS)}")
     if backend.startswith("onnx-"):
@@ -111,8 +109,7 @@ class StanceClassifier:
     """A fine-tuned sequence classifier with its labels, tokenizer and forward-pass backend."""
 
     def __init__(self, runner: Callable[[dict[str, np.ndarray]], np.ndarray], encoder: Encoder,
-                 labels: tuple[str, ...], version: str, *, backend: str = REFERENCE_BACKEND,
-                 batch_size: int = 32):
+                 labels: tuple[str, ...], version: str, *, backend: str, batch_size: int):
         self.runner = runner
         self.encoder = encoder
         self.labels = labels
@@ -121,11 +118,12 @@ class StanceClassifier:
         self.batch_size = batch_size
 
     @classmethod
-    def from_dir(cls, path: Path | str, version: str | None = None, *, batch_size: int = 32,
+    def from_dir(cls, path: Path | str, version: str | None = None, *, batch_size: int | None = None,
                  backend: str | None = None) -> "StanceClassifier":
         """Load a model directory written by training (or a registry version's files).
 
-        `backend` None means the one chosen when the version was checked.
+        `batch_size` None means the configuration's default (`InferenceSettings`), `backend` None
+        the one chosen when the version was checked.
         """
         path = Path(path)
         manifest = read_manifest(path)
@@ -135,14 +133,15 @@ class StanceClassifier:
         config = json.loads((path / "config.json").read_text(encoding="utf-8"))
         if [config["id2label"][str(i)] for i in range(len(labels))] != list(labels):
             raise ValueError(f"{path}: the weights' labels do not match {MANIFEST}")
-        return cls(runner, Encoder(path, manifest["config"]["max_length"]), labels,
-                   version or manifest.get("version", path.name), backend=backend, batch_size=batch_size)
+        max_length = StanceConfig.from_record(manifest["config"]).training.max_length
+        return cls(runner, Encoder(path, max_length), labels, version or manifest.get("version", path.name),
+                   backend=backend, batch_size=batch_size or InferenceSettings().batch_size)
 
     @classmethod
-    def load(cls, version: str | None = None, *, batch_size: int = 32,
+    def load(cls, version: str | None = None, *, batch_size: int | None = None,
              backend: str | None = None) -> "StanceClassifier":
         """Load a registry version; None means the promoted one."""
-        from training.registry import Registry
+        from stance.registry import Registry
 
         registry = Registry()
         tag = registry.resolve(version)

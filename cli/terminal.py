@@ -1,38 +1,42 @@
-"""Terminal rendering of data checks, evaluations, predictions and versions (rich)."""
+"""What the `stance` command shows in the terminal (rich): data checks, evaluations, predictions,
+versions and retraining runs. The files a run writes are made elsewhere (training.evaluate,
+training.retrain_report); this module only draws.
+"""
 
 from __future__ import annotations
 
 from rich.console import Console
 from rich.table import Table
 
-from training.data import DataReport, NearDuplicate
-from training.evaluate import Evaluation, Scores
-from training.predict import SentencePrediction
-from training.registry import VersionInfo
+from stance.data import DataCheck, NearDuplicate
+from stance.predict import SentencePrediction
+from stance.registry import VersionInfo
+from training.evaluate import Evaluation
+from training.metrics import Metrics
 from training.retrain import RetrainResult
 
 SHOWN_DISAGREEMENTS = 15
 
 
-def show_data_report(report: DataReport, console: Console) -> None:
-    counts = Table(title=f"{report.path}: {len(report.examples)} valid rows", show_edge=False)
+def show_data_check(check: DataCheck, console: Console) -> None:
+    counts = Table(title=f"{check.path}: {len(check.examples)} valid rows", show_edge=False)
     counts.add_column("label")
     counts.add_column("rows", justify="right")
     counts.add_column("share", justify="right")
-    total = max(1, sum(report.label_counts().values()))
-    for label, count in sorted(report.label_counts().items()):
+    total = max(1, sum(check.label_counts().values()))
+    for label, count in sorted(check.label_counts().items()):
         counts.add_row(label, str(count), f"{count / total:.1%}")
     console.print(counts)
     domains = Table(show_edge=False)
     domains.add_column("domain")
     domains.add_column("rows", justify="right")
-    for domain, count in sorted(report.domain_counts().items()):
+    for domain, count in sorted(check.domain_counts().items()):
         domains.add_row(domain, str(count))
     console.print(domains)
-    for problem in report.problems:
+    for problem in check.problems:
         console.print(f"[red]error[/red] {problem}", highlight=False, markup=True)
-    verdict = "[green]OK[/green]" if report.ok else f"[red]{len(report.problems)} error(s)[/red]"
-    console.print(f"{report.path}: {verdict}")
+    verdict = "[green]OK[/green]" if check.ok else f"[red]{len(check.problems)} error(s)[/red]"
+    console.print(f"{check.path}: {verdict}")
 
 
 def show_near_duplicates(found: list[NearDuplicate], threshold: float, console: Console) -> None:
@@ -44,7 +48,7 @@ def show_near_duplicates(found: list[NearDuplicate], threshold: float, console: 
         console.print(f"no sentence reaches TF-IDF similarity {threshold} with the training data")
 
 
-def _scores_table(title: str, model: Scores, baseline: Scores, labels: tuple[str, ...]) -> Table:
+def _metrics_table(title: str, model: Metrics, baseline: Metrics, labels: tuple[str, ...]) -> Table:
     table = Table(title=title, show_edge=False)
     for column in ("class", "precision", "recall", "F1", "support", "baseline F1"):
         table.add_column(column, justify="left" if column == "class" else "right")
@@ -58,19 +62,19 @@ def _scores_table(title: str, model: Scores, baseline: Scores, labels: tuple[str
     return table
 
 
-def _confusion_table(scores: Scores, labels: tuple[str, ...]) -> Table:
+def _confusion_table(metrics: Metrics, labels: tuple[str, ...]) -> Table:
     table = Table(title="confusion matrix (rows: true, columns: predicted)", show_edge=False)
     table.add_column("")
     for label in labels:
         table.add_column(label, justify="right")
-    for label, row in zip(labels, scores.confusion_matrix):
+    for label, row in zip(labels, metrics.confusion_matrix):
         table.add_row(label, *(str(count) for count in row))
     return table
 
 
 def show_evaluation(evaluation: Evaluation, console: Console) -> None:
     title = f"model {evaluation.model_version} on {evaluation.data_path} ({evaluation.n} sentences)"
-    console.print(_scores_table(title, evaluation.model, evaluation.baseline, evaluation.labels))
+    console.print(_metrics_table(title, evaluation.model, evaluation.baseline, evaluation.labels))
     console.print(_confusion_table(evaluation.model, evaluation.labels))
     gain = evaluation.model.macro_f1 - evaluation.baseline.macro_f1
     console.print(f"macro-F1 {evaluation.model.macro_f1:.3f} vs TF-IDF baseline "

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from training.artifacts import atomic_write_text, read_backend_check
-from training.config import registry_home
+from stance.artifacts import read_backend_check
+from stance.config import registry_home
+from stance.files import atomic_write_text
 
 MODEL_NAME = "stance"
 PROMOTION_FILE = "stance-promotion.json"
@@ -47,28 +48,40 @@ class VersionInfo:
     backend: dict | None = None  # the backend check (backend.json), None if never checked
 
 
+def _model_store(path: Path):
+    """A BentoML model store rooted at `path`.
+
+    BentoML's public API reaches only the store of $BENTOML_HOME as it was when bentoml was
+    imported; a registry at any other home (tests, a second project) needs a store object of its
+    own, which only the internal `ModelStore` class makes. The public `bentoml.models` functions
+    take it as their `_model_store` argument.
+    """
+    from bentoml._internal.models.model import ModelStore
+
+    return ModelStore(path)
+
+
 class Registry:
     """Model versions in a BentoML store rooted at `home` (default: $BENTOML_HOME or ./models)."""
 
     def __init__(self, home: Path | None = None):
-        from bentoml._internal.models.model import ModelStore
-
         self.home = Path(home or registry_home()).resolve()
         self.home.mkdir(parents=True, exist_ok=True)
-        self.store = ModelStore(self.home / "models")
+        self.store = _model_store(self.home / "models")
 
     def add(self, model_dir: Path, metadata: dict) -> str:
         """Copy a trained model directory into the store as a new version; return its tag.
 
-        The version is assembled in a staging store beside the real one and moved in with
-        one rename, so a process killed while copying leaves no half-written version.
+        The version is assembled by `bentoml.models.create` in a staging store beside the real
+        one and moved in with one rename, so a process killed while copying leaves no
+        half-written version. BentoML has no public call that moves a version in atomically (its
+        own save copies into the store in place), so the rename, and the store's `latest` pointer
+        that its save would have written, are done here.
         """
         import bentoml
-        from bentoml._internal.models.model import ModelStore
 
         with self.workdir("add") as staging:
-            with bentoml.models.create(MODEL_NAME, metadata=metadata,
-                                       _model_store=ModelStore(staging)) as model:
+            with bentoml.models.create(MODEL_NAME, metadata=metadata, _model_store=_model_store(staging)) as model:
                 for item in Path(model_dir).iterdir():
                     target = Path(model.path) / item.name
                     if item.is_dir():
@@ -99,7 +112,7 @@ class Registry:
         models = []
         for folder in sorted(versions_dir.iterdir()):
             if folder.is_dir() and (folder / "model.yaml").is_file():
-                models.append(self.store.get(f"{MODEL_NAME}:{folder.name}"))
+                models.append(self.stored(f"{MODEL_NAME}:{folder.name}"))
         return models
 
     @contextmanager
@@ -177,12 +190,16 @@ class Registry:
 
     def stored(self, tag: str):
         """The BentoML model of a stored version (its files, tag and info)."""
-        return self.store.get(tag)
+        import bentoml
+
+        return bentoml.models.get(tag, _model_store=self.store)
 
     def path_of(self, tag: str) -> Path:
         return Path(self.stored(tag).path)
 
-    def info(self, tag: str) -> VersionInfo:
+    def info(self, version: str) -> VersionInfo:
+        """What is known of one stored version (tag, version or unique prefix)."""
+        tag = self.tag_of(version)
         return next(info for info in self.versions() if info.tag == tag)
 
     def _promotion_record(self) -> dict:

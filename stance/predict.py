@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from training.data import DataError, DataReport, Problem, load_examples
-from training.inference import StanceClassifier
-from training.segment import split_sentences
+from stance.data import DataError, load_examples
+from stance.files import csv_text
+from stance.inference import StanceClassifier
+from stance.segment import split_sentences
 
 FORMATS = ("table", "json", "jsonl", "csv")
 
@@ -25,32 +24,32 @@ class SentencePrediction:
     end: int
     text: str
     label: str
-    scores: dict[str, float]
+    scores: dict[str, float]  # the probability of each label
 
 
-def read_documents(path: Path, *, max_chars: int, max_file_chars: int) -> list[str]:
-    """A .txt file is one document; a .csv or .jsonl file gives one document per `text` row."""
+def read_documents(path: Path, *, max_chars: int) -> list[str]:
+    """A .txt file is one document; a .csv or .jsonl file gives one document per `text` row.
+
+    `max_chars` bounds a document (`DataSettings.max_file_chars`): the whole .txt file, or one row.
+    """
     path = Path(path)
     if path.suffix.lower() == ".txt":
-        return [_read_text_file(path, max_file_chars)]
-    examples = load_examples(path, require_label=False, max_chars=max_file_chars)
+        return [_read_text_file(path, max_chars)]
+    examples = load_examples(path, require_label=False, max_chars=max_chars)
     return [example.text for example in examples]
 
 
-def _read_text_file(path: Path, max_file_chars: int) -> str:
-    def fail(message: str) -> DataError:
-        return DataError(DataReport(path=path, problems=[Problem(0, "text", message)]))
-
+def _read_text_file(path: Path, max_chars: int) -> str:
     if not path.is_file():
-        raise fail("no such file")
+        raise DataError.about_file(path, "text", "no such file")
     try:
         text = path.read_bytes().decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as error:
-        raise fail(f"bytes that are not UTF-8 at byte {error.start}") from None
+        raise DataError.about_file(path, "text", f"bytes that are not UTF-8 at byte {error.start}") from None
     if not text.strip():
-        raise fail("the file is empty")
-    if len(text) > max_file_chars:
-        raise fail(f"{len(text)} characters, over the limit of {max_file_chars}")
+        raise DataError.about_file(path, "text", "the file is empty")
+    if len(text) > max_chars:
+        raise DataError.about_file(path, "text", f"{len(text)} characters, over the limit of {max_chars}")
     return text
 
 
@@ -83,10 +82,7 @@ def render_machine_readable(rows: list[SentencePrediction], fmt: str, labels: tu
     if fmt == "jsonl":
         return "".join(json.dumps(asdict(r), ensure_ascii=False) + "\n" for r in rows)
     if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(["document", "start", "end", "text", "label", *(f"p_{l}" for l in labels)])
-        for r in rows:
-            writer.writerow([r.document, r.start, r.end, r.text, r.label, *(r.scores[l] for l in labels)])
-        return buffer.getvalue()
+        columns = ["document", "start", "end", "text", "label", *(f"p_{label}" for label in labels)]
+        return csv_text(({**asdict(r), **{f"p_{label}": r.scores[label] for label in labels}} for r in rows),
+                        columns)
     raise ValueError(f"unknown format '{fmt}'; expected one of {', '.join(FORMATS)}")

@@ -1,15 +1,21 @@
-"""The manifest that travels with every saved model: its labels and training configuration."""
+"""The files of a saved model version beside its weights: the manifest (labels and configuration),
+the backend check, and the ONNX exports.
+"""
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
+
+from stance.files import atomic_write_text
 
 MANIFEST = "stance.json"
 # Written into a version's folder when its backends are checked; names the one to serve.
 BACKEND_FILE = "backend.json"
+# The ONNX exports (training.export writes them, stance.inference runs them).
+ONNX_DIR = "onnx"
+FP32_FILE = "model.onnx"
+INT8_FILE = "model-int8.onnx"
 
 
 def write_manifest(model_dir: Path, *, labels: tuple[str, ...], config: dict) -> None:
@@ -30,21 +36,6 @@ def read_backend_check(model_dir: Path) -> dict | None:
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write to a temporary file beside `path`, then rename: readers never see half a file."""
-    atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+def onnx_path(model_dir: Path, int8: bool) -> Path:
+    """Where a version's fp32 or int8 ONNX export lives."""
+    return Path(model_dir) / ONNX_DIR / (INT8_FILE if int8 else FP32_FILE)

@@ -1,0 +1,1 @@
+"""The `stance` command on top of the runtime, training and the service; nothing imports it."""
