@@ -20,7 +20,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from stance.config import BACKENDS, DEFAULT_HOME, DataSettings, ServiceSettings, StanceConfig
+from stance.config import BACKENDS, DEFAULT_HOME, DataSettings, RetrainSettings, ServiceSettings, StanceConfig
 
 app = typer.Typer(add_completion=False, rich_markup_mode=None, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Label sentences as assertion, denial or euphemism; train and evaluate the model.")
@@ -241,11 +241,11 @@ def serve(
 ) -> None:
     """Serve the promoted model over HTTP with BentoML; train the default model first if none exists."""
     from service.launcher import serve_command
-    from training.pipeline import train_and_register
     from stance.registry import Registry
+    from training.pipeline import train_and_register
 
     with _user_errors():
-        config = StanceConfig().with_overrides(host=host, port=port)
+        config = StanceConfig().with_overrides(service={"host": host, "port": port})
         registry = Registry()
         if registry.promoted() is None:
             _console().print("no promoted model yet: training the default model first")
@@ -260,8 +260,9 @@ def retrain(
     data: Annotated[Path, typer.Option(help="New labelled rows (CSV or JSONL with text,label[,domain]).")],
     relabel: Annotated[bool, typer.Option("--relabel", help="Let a row replace the label of the same "
                                                            "sentence in the training data.")] = False,
-    holdout: Annotated[Optional[float], typer.Option(help="Share of the new rows kept out of training "
-                                                          "to measure the new data itself.")] = None,
+    holdout: Annotated[Optional[float], typer.Option(help="Share of the new rows kept out of training to measure "
+                                                          "the new data itself [default: "
+                                                          f"{_default(RetrainSettings, 'holdout_fraction')}].")] = None,
     force: Annotated[bool, typer.Option("--force", help="Merge and promote even if the gate refuses.")] = False,
     train_data: Annotated[Optional[Path], typer.Option(help="Training file to merge into "
                                                             f"[default: {_default(DataSettings, 'train_path')}].")] = None,
@@ -283,8 +284,8 @@ def retrain(
 
     console = _console()
     with _user_errors():
-        config = StanceConfig().with_overrides(train_path=train_data, test_path=test_data,
-                                               retrain_holdout_fraction=holdout)
+        config = StanceConfig().with_overrides(data={"train_path": train_data, "test_path": test_data},
+                                               retrain={"holdout_fraction": holdout})
         result = run_retrain(data, config, relabel=relabel, force=force, show_progress=not quiet,
                              on_stage=lambda message: console.print(f"[bold]>[/bold] {message}"))
     show_retrain(result, console)

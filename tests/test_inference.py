@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -31,6 +33,26 @@ def test_load_by_version_and_unknown_version(use_registry):
     assert StanceClassifier.load(tag.split(":")[1]).version == tag
     with pytest.raises(RegistryError):
         StanceClassifier.load("does-not-exist")
+
+
+def test_a_version_saved_with_a_flat_configuration_still_loads(tmp_path, use_registry):
+    import json
+    import shutil
+
+    from stance.artifacts import MANIFEST
+
+    version = Path(shutil.copytree(use_registry.path_of(use_registry.promoted()), tmp_path / "old"))
+    manifest = json.loads((version / MANIFEST).read_text())
+    training = manifest["config"]["training"]
+    manifest["config"] = {"labels": manifest["labels"], "max_length": training["max_length"],
+                          "batch_size": training["batch_size"], "inference_batch_size": 4, "train_bf16": "auto",
+                          "seed": training["seed"], "base_model": training["base_model"]}
+    (version / MANIFEST).write_text(json.dumps(manifest))
+    old = StanceClassifier.from_dir(version, version="old")
+    texts = ["Shares fell.", "The ministry denied the report."]
+    current = StanceClassifier.load()
+    assert [p.scores for p in old.predict(texts)] == [p.scores for p in current.predict(texts)]
+    assert old.encoder.tokenizer.truncation["max_length"] == training["max_length"] == 48
 
 
 def test_from_dir_refuses_a_folder_without_manifest(tmp_path):

@@ -56,8 +56,11 @@ def test_versions_resolve_by_unique_prefix(tmp_path, model_dir):
     registry = Registry(tmp_path / "home")
     tag = add_version(registry, model_dir, "only")
     assert registry.tag_of(tag.split(":")[1][:5]) == tag
+    assert registry.info(tag.split(":")[1][:5]).tag == tag
     with pytest.raises(RegistryError, match="no model version 'zzz'"):
         registry.tag_of("zzz")
+    with pytest.raises(RegistryError, match="no model version 'zzz'"):
+        registry.info("zzz")
 
 
 def test_rollback_re_promotes_the_previous_version(tmp_path, model_dir):
