@@ -35,9 +35,9 @@ BackendOption = Annotated[Optional[str], typer.Option(help=f"Forward-pass backen
                                                            "[default: the version's chosen one].")]
 
 
-def _default(section: type, field: str) -> object:
-    """A field's default as the configuration defines it, for the help texts."""
-    return section.model_fields[field].default
+def _help(text: str, section: type, field: str) -> str:
+    """An option's help with the default the configuration defines for it."""
+    return f"{text} [default: {section.model_fields[field].default}]."
 
 
 def _console() -> Console:
@@ -109,10 +109,8 @@ def data_check(
 
 @app.command()
 def train(
-    data: Annotated[Optional[Path], typer.Option(help="Training file "
-                                                      f"[default: {_default(DataSettings, 'train_path')}].")] = None,
-    test_data: Annotated[Optional[Path], typer.Option(help="Frozen test file "
-                                                           f"[default: {_default(DataSettings, 'test_path')}].")] = None,
+    data: Annotated[Optional[Path], typer.Option(help=_help("Training file", DataSettings, "train_path"))] = None,
+    test_data: Annotated[Optional[Path], typer.Option(help=_help("Frozen test file", DataSettings, "test_path"))] = None,
     base_model: Annotated[Optional[Path], typer.Option(help="Model directory to fine-tune "
                                                             "[default: bundled all-MiniLM-L6-v2].")] = None,
     epochs: Annotated[Optional[float], typer.Option(help="Maximum epochs.")] = None,
@@ -151,8 +149,7 @@ def _show_training(result, console: Console) -> None:
 @app.command()
 def evaluate(
     model: Annotated[Optional[str], typer.Option(help="Model version [default: the promoted one].")] = None,
-    data: Annotated[Optional[Path], typer.Option(help="Labelled CSV/JSONL "
-                                                      f"[default: {_default(DataSettings, 'test_path')}].")] = None,
+    data: Annotated[Optional[Path], typer.Option(help=_help("Labelled CSV/JSONL", DataSettings, "test_path"))] = None,
     out: Annotated[Optional[Path], typer.Option(help="Report folder [default: reports/<version>-<data>].")] = None,
     backend: BackendOption = None,
 ) -> None:
@@ -235,9 +232,8 @@ def _table_text(rows, classifier) -> str:
 
 @app.command()
 def serve(
-    host: Annotated[Optional[str], typer.Option(help="Address to bind "
-                                                     f"[default: {_default(ServiceSettings, 'host')}].")] = None,
-    port: Annotated[Optional[int], typer.Option(help=f"Port [default: {_default(ServiceSettings, 'port')}].")] = None,
+    host: Annotated[Optional[str], typer.Option(help=_help("Address to bind", ServiceSettings, "host"))] = None,
+    port: Annotated[Optional[int], typer.Option(help=_help("Port", ServiceSettings, "port"))] = None,
 ) -> None:
     """Serve the promoted model over HTTP with BentoML; train the default model first if none exists."""
     from service.launcher import serve_command
@@ -260,14 +256,13 @@ def retrain(
     data: Annotated[Path, typer.Option(help="New labelled rows (CSV or JSONL with text,label[,domain]).")],
     relabel: Annotated[bool, typer.Option("--relabel", help="Let a row replace the label of the same "
                                                            "sentence in the training data.")] = False,
-    holdout: Annotated[Optional[float], typer.Option(help="Share of the new rows kept out of training to measure "
-                                                          "the new data itself [default: "
-                                                          f"{_default(RetrainSettings, 'holdout_fraction')}].")] = None,
+    holdout: Annotated[Optional[float], typer.Option(help=_help("Share of the new rows kept out of training to "
+                                                                "measure the new data itself", RetrainSettings,
+                                                                "holdout_fraction"))] = None,
     force: Annotated[bool, typer.Option("--force", help="Merge and promote even if the gate refuses.")] = False,
-    train_data: Annotated[Optional[Path], typer.Option(help="Training file to merge into "
-                                                            f"[default: {_default(DataSettings, 'train_path')}].")] = None,
-    test_data: Annotated[Optional[Path], typer.Option(help="Frozen test file "
-                                                           f"[default: {_default(DataSettings, 'test_path')}].")] = None,
+    train_data: Annotated[Optional[Path], typer.Option(help=_help("Training file to merge into", DataSettings,
+                                                                  "train_path"))] = None,
+    test_data: Annotated[Optional[Path], typer.Option(help=_help("Frozen test file", DataSettings, "test_path"))] = None,
     out: Annotated[Optional[Path], typer.Option(help="Report folder [default: reports/retrain-<time>].")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bars.")] = False,
 ) -> None:

@@ -3,9 +3,10 @@
 One service, one process: validation, sentence splitting, auth, and the promoted model
 version through the runtime's `StanceClassifier`, the same class `stance evaluate` and
 `stance predict` use. It imports the runtime (`stance/`) only, never `training/`, and reads
-its own section of the configuration (`service`) and the inference settings. On the ONNX backends the process imports neither torch nor
-transformers. A second service behind an inter-service HTTP hop (with BentoML's adaptive
-batching) cost more CPU on this 2-core machine than batching saved; see docs/performance.md.
+its own section of the configuration (`service`) and the inference settings. On the ONNX
+backends the process imports neither torch nor transformers. A second service behind an
+inter-service HTTP hop (with BentoML's adaptive batching) cost more CPU on this 2-core
+machine than batching saved; see docs/performance.md.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """One typed configuration object, in sections that say whose they are, every default in one place.
 
-`StanceConfig` holds the labels and five sections: `data` (files and their limits), `training`
+`StanceConfig` holds the labels and six sections: `data` (files and their limits), `training`
 (how a model is fine-tuned), `inference` (how a version runs and which backend it is served
 with), `service` (the HTTP limits and address), `retrain` and `gate` (`stance retrain` and its
 promotion gate). CLI options override fields; the whole object is saved with every model version

@@ -182,3 +182,8 @@ def test_promoting_a_version_without_exports_exports_and_checks_it_first(tmp_pat
 def test_help_shows_the_defaults_written_in_brackets(cli_home):
     help_text = run("predict", "--help", home=cli_home).stdout
     assert "[default: the promoted one]" in help_text and "[default: the version's chosen one]" in help_text
+    retrain_help = " ".join(run("retrain", "--help", home=cli_home).stdout.split())
+    assert "Training file to merge into [default: data/train.csv]" in retrain_help
+    assert "measure the new data itself [default: 0.0]" in retrain_help
+    serve_help = " ".join(run("serve", "--help", home=cli_home).stdout.split())
+    assert "Address to bind [default: 127.0.0.1]" in serve_help and "Port [default: 3000]" in serve_help

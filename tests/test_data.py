@@ -91,7 +91,8 @@ def test_load_examples_raises_with_every_problem(tmp_path):
 
 def test_unlabelled_input_needs_only_text(tmp_path):
     path = write(tmp_path, "a.csv", "text\nOne sentence.\nOne sentence.\n")
-    assert [e.text for e in load_examples(path, max_chars=MAX, require_label=False)] == ["One sentence.", "One sentence."]
+    examples = load_examples(path, max_chars=MAX, require_label=False)
+    assert [e.text for e in examples] == ["One sentence.", "One sentence."]
 
 
 def test_near_duplicates_flags_paraphrase_copies(tmp_path):

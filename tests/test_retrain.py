@@ -40,7 +40,8 @@ def test_a_forced_retrain_merges_the_data_promotes_and_writes_reports(tmp_path, 
     assert result.promoted and result.challenger == registry.promoted() != champion
     assert any(stage.startswith("training the challenger on") for stage in stages)
     merged = config.data.train_path.read_text(encoding="utf-8")
-    assert merged.count(",new.csv,") == 30 and merged.splitlines()[0] == "text,label,domain,source,added,relabelled_from"
+    assert merged.count(",new.csv,") == 30
+    assert merged.splitlines()[0] == "text,label,domain,source,added,relabelled_from"
     info = registry.info(result.challenger)
     assert info.metadata["train_sha256"] == file_sha256(config.data.train_path)
     assert info.metadata["retrain"]["added"] == 30 and info.metadata["retrain"]["champion"] == champion

@@ -44,8 +44,8 @@ def check_backends(model_dir: Path, examples: list[Example], config: StanceConfi
             on_backend(backend, results[backend])
     fastest = _fastest_eligible(results, config)
     forced = config.inference.backend != "auto"
-    record = {"chosen": config.inference.backend if forced else fastest, "forced": forced, "reference": REFERENCE_BACKEND,
-              "data_rows": len(texts), "backends": results}
+    record = {"chosen": config.inference.backend if forced else fastest, "forced": forced,
+              "reference": REFERENCE_BACKEND, "data_rows": len(texts), "backends": results}
     atomic_write_text(Path(model_dir) / BACKEND_FILE, json.dumps(record, indent=2))
     return record
 

@@ -96,9 +96,10 @@ def retrain(new_path: Path, config: StanceConfig, registry: Registry | None = No
                 judgement = _judge(plan, pending, challenger_config, registry, champion_tag, workdir,
                                    show_progress=show_progress, on_stage=on_stage)
                 forced = force and not judgement.decision.accepted
-                challenger = (_commit(plan, pending, config, challenger_config, registry, champion_tag, judgement,
-                                      forced=forced)
-                              if judgement.decision.accepted or force else None)
+                challenger = None  # refused: nothing is stored
+                if judgement.decision.accepted or force:
+                    challenger = _commit(plan, pending, config, challenger_config, registry, champion_tag,
+                                         judgement, forced=forced)
         finally:
             pending.unlink(missing_ok=True)
     return RetrainResult(
