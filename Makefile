@@ -31,6 +31,8 @@ serve: install
 data-check: install
 	$(BIN)/stance data check data/train.csv
 	$(BIN)/stance data check data/test.csv --against data/train.csv
+	$(BIN)/stance data check data/real_train.csv
+	$(BIN)/stance data check data/real_test.csv --against data/real_train.csv
 
 test: install
 	$(BIN)/pytest

@@ -40,6 +40,16 @@ def _help(text: str, section: type, field: str) -> str:
     return f"{text} [default: {section.model_fields[field].default}]."
 
 
+# The data options of `stance train` and `stance retrain`.
+TestDataOption = Annotated[Optional[Path], typer.Option(help=_help("Frozen test file", DataSettings, "test_path"))]
+RealDataOption = Annotated[Optional[Path], typer.Option(help=_help("Real sentences trained on beside the training "
+                                                                   "file", DataSettings, "real_train_path"))]
+RealTestDataOption = Annotated[Optional[Path], typer.Option(help=_help("Second frozen test file (real text)",
+                                                                      DataSettings, "real_test_path"))]
+RealOption = Annotated[bool, typer.Option("--real/--no-real", help="Train on and judge with the real sentences too "
+                                                                   "(--no-real: the written data alone).")]
+
+
 def _console() -> Console:
     return Console(stderr=False, highlight=False)
 
@@ -84,11 +94,12 @@ def _progress(description: str) -> Progress:
 def data_check(
     path: Annotated[Path, typer.Argument(help="CSV or JSONL file with text,label[,domain].")],
     against: Annotated[Optional[Path], typer.Option(help="Training file the checked file must not copy "
-                                                          "(TF-IDF similarity limit).")] = None,
+                                                          "(TF-IDF similarity limit) nor share a source "
+                                                          "document with.")] = None,
 ) -> None:
     """Validate a labelled file; exit 2 if anything is wrong."""
     from cli.terminal import show_data_check, show_near_duplicates
-    from stance.data import check_file, near_duplicates
+    from stance.data import check_file, near_duplicates, shared_documents
 
     config = StanceConfig()
     limit = config.data.max_train_test_similarity
@@ -101,8 +112,11 @@ def data_check(
         with _user_errors():
             reference = check_file(against, labels=config.labels, max_chars=config.data.max_text_chars)
             found = near_duplicates(check.examples, reference.examples, limit)
+            crossing = shared_documents(check.examples, reference.examples)
         show_near_duplicates(found, limit, console)
-        failed = bool(found)
+        for problem in crossing:
+            console.print(f"[red]error[/red] {path} {problem}", markup=True)
+        failed = bool(found or crossing)
     if failed:
         raise typer.Exit(EXIT_BAD_INPUT)
 
@@ -110,7 +124,10 @@ def data_check(
 @app.command()
 def train(
     data: Annotated[Optional[Path], typer.Option(help=_help("Training file", DataSettings, "train_path"))] = None,
-    test_data: Annotated[Optional[Path], typer.Option(help=_help("Frozen test file", DataSettings, "test_path"))] = None,
+    test_data: TestDataOption = None,
+    real_data: RealDataOption = None,
+    real_test_data: RealTestDataOption = None,
+    real: RealOption = True,
     base_model: Annotated[Optional[Path], typer.Option(help="Model directory to fine-tune "
                                                             "[default: bundled all-MiniLM-L6-v2].")] = None,
     epochs: Annotated[Optional[float], typer.Option(help="Maximum epochs.")] = None,
@@ -126,22 +143,28 @@ def train(
     console = _console()
     with _user_errors():
         config = StanceConfig().with_overrides(
-            data={"train_path": data, "test_path": test_data},
+            data={"train_path": data, "test_path": test_data, "real_train_path": real_data,
+                  "real_test_path": real_test_data},
             training={"base_model": base_model, "epochs": epochs, "batch_size": batch_size,
                       "learning_rate": learning_rate, "max_length": max_length, "seed": seed})
-        console.print(f"training on {config.data.train_path} from {config.training.resolved_base_model()}")
+        config = config if real else config.without_real_text()
+        files = " and ".join(str(path) for path in config.train_paths())
+        console.print(f"training on {files} from {config.training.resolved_base_model()}")
         result = train_and_register(config, show_progress=not quiet)
     _show_training(result, console)
 
 
 def _show_training(result, console: Console) -> None:
-    from cli.terminal import show_evaluation
+    from cli.terminal import show_evaluation, show_test_sets
 
     training = result.training
     console.print(f"trained {training.epochs_run:g} epochs on {training.train_rows} sentences "
                   f"(+{training.validation_rows} validation, macro-F1 {training.validation_macro_f1:.3f}) "
                   f"in {training.seconds:.0f} s")
-    show_evaluation(result.evaluation, console)
+    for evaluation in result.evaluations.values():
+        show_evaluation(evaluation, console)
+    if len(result.evaluations) > 1:
+        show_test_sets(result.evaluations, console)
     status = "promoted (served)" if result.promoted else "stored, not promoted"
     console.print(f"[bold]{result.tag}[/bold]: {status}")
 
@@ -149,32 +172,41 @@ def _show_training(result, console: Console) -> None:
 @app.command()
 def evaluate(
     model: Annotated[Optional[str], typer.Option(help="Model version [default: the promoted one].")] = None,
-    data: Annotated[Optional[Path], typer.Option(help=_help("Labelled CSV/JSONL", DataSettings, "test_path"))] = None,
-    out: Annotated[Optional[Path], typer.Option(help="Report folder [default: reports/<version>-<data>].")] = None,
+    data: Annotated[Optional[Path], typer.Option(help="Labelled CSV/JSONL [default: every frozen test set: "
+                                                      "data/test.csv and data/real_test.csv].")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="Report folder [default: reports/<version>-<data>]; with "
+                                                     "several test sets, one folder per set inside it.")] = None,
     backend: BackendOption = None,
 ) -> None:
-    """Score a model version and the TF-IDF baseline; write metrics.json, errors.csv and a PNG."""
-    from cli.terminal import show_evaluation
+    """Score a model version and the TF-IDF baseline; write metrics.json, errors.csv and a PNG per test set."""
+    from cli.terminal import show_evaluation, show_test_sets
     from stance.data import load_examples
     from stance.inference import StanceClassifier
     from training.evaluate import evaluate as evaluate_model
     from training.evaluate import write_reports
+    from training.pipeline import load_training_examples
 
     config = StanceConfig()
-    data = data or config.data.test_path
     console = _console()
     with _user_errors():
-        examples = load_examples(data, max_chars=config.data.max_text_chars)
-        baseline_train = load_examples(config.data.train_path, max_chars=config.data.max_text_chars)
+        paths = {data.stem: data} if data else config.test_sets()
+        test_sets = {name: load_examples(path, max_chars=config.data.max_text_chars) for name, path in paths.items()}
+        baseline_train = load_training_examples(config)
         classifier = StanceClassifier.load(model, batch_size=config.inference.batch_size, backend=backend)
-    with _progress(f"scoring {data}") as progress:
-        task = progress.add_task("", total=len(examples))
-        evaluation = evaluate_model(classifier, examples, baseline_train, seed=config.training.seed,
-                                    data_path=str(data), on_batch=lambda n: progress.advance(task, n))
-    show_evaluation(evaluation, console)
-    out = out or Path("reports") / f"{classifier.version.replace(':', '-')}-{data.stem}"
-    for path in write_reports(evaluation, out):
-        console.print(f"wrote {path}")
+    evaluations = {}
+    for name, examples in test_sets.items():
+        with _progress(f"scoring {paths[name]}") as progress:
+            task = progress.add_task("", total=len(examples))
+            evaluations[name] = evaluate_model(classifier, examples, baseline_train, seed=config.training.seed,
+                                               data_path=str(paths[name]),
+                                               on_batch=lambda n: progress.advance(task, n))
+        show_evaluation(evaluations[name], console)
+        folder = f"{classifier.version.replace(':', '-')}-{paths[name].stem}"
+        target = (out if len(paths) == 1 else out / paths[name].stem) if out else Path("reports") / folder
+        for path in write_reports(evaluations[name], target):
+            console.print(f"wrote {path}")
+    if len(evaluations) > 1:
+        show_test_sets(evaluations, console)
 
 
 @app.command()
@@ -262,7 +294,10 @@ def retrain(
     force: Annotated[bool, typer.Option("--force", help="Merge and promote even if the gate refuses.")] = False,
     train_data: Annotated[Optional[Path], typer.Option(help=_help("Training file to merge into", DataSettings,
                                                                   "train_path"))] = None,
-    test_data: Annotated[Optional[Path], typer.Option(help=_help("Frozen test file", DataSettings, "test_path"))] = None,
+    test_data: TestDataOption = None,
+    real_data: RealDataOption = None,
+    real_test_data: RealTestDataOption = None,
+    real: RealOption = True,
     out: Annotated[Optional[Path], typer.Option(help="Report folder [default: reports/retrain-<time>].")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bars.")] = False,
 ) -> None:
@@ -279,8 +314,10 @@ def retrain(
 
     console = _console()
     with _user_errors():
-        config = StanceConfig().with_overrides(data={"train_path": train_data, "test_path": test_data},
+        config = StanceConfig().with_overrides(data={"train_path": train_data, "test_path": test_data,
+                                                     "real_train_path": real_data, "real_test_path": real_test_data},
                                                retrain={"holdout_fraction": holdout})
+        config = config if real else config.without_real_text()
         result = run_retrain(data, config, relabel=relabel, force=force, show_progress=not quiet,
                              on_stage=lambda message: console.print(f"[bold]>[/bold] {message}"))
     show_retrain(result, console)

@@ -81,6 +81,21 @@ def show_evaluation(evaluation: Evaluation, console: Console) -> None:
                   f"{evaluation.baseline.macro_f1:.3f} ({gain:+.3f}); {len(evaluation.errors)} errors")
 
 
+def show_test_sets(evaluations: dict[str, Evaluation], console: Console) -> None:
+    """One line per test set: the model's macro-F1 and class F1 beside the baseline's macro-F1."""
+    first = next(iter(evaluations.values()))
+    table = Table(title=f"model {first.model_version} on each frozen test set", show_edge=False)
+    for column in ("test set", "sentences", "macro-F1", *(f"F1 {label}" for label in first.labels),
+                   "baseline macro-F1"):
+        table.add_column(column, justify="left" if column == "test set" else "right")
+    for evaluation in evaluations.values():
+        model = evaluation.model
+        table.add_row(evaluation.data_path, str(evaluation.n), f"[bold]{model.macro_f1:.3f}[/bold]",
+                      *(f"{model.per_class[label]['f1']:.3f}" for label in evaluation.labels),
+                      f"{evaluation.baseline.macro_f1:.3f}")
+    console.print(table)
+
+
 def show_predictions(rows: list[SentencePrediction], labels: tuple[str, ...], model_version: str,
                      console: Console) -> None:
     table = Table(title=f"model {model_version}", show_lines=False)
@@ -134,11 +149,11 @@ def show_retrain(result: RetrainResult, console: Console) -> None:
     console.print(f"challenger trained on {result.training.rows} "
                   f"sentences in {result.training.seconds:.0f} s ({result.training.epochs_run:g} epochs)")
     console.print(_side_by_side(result))
-    decision = result.decision
-    low, high = decision.interval
-    console.print(f"macro-F1 difference {decision.macro_f1_difference:+.3f}, {decision.confidence:.0%} paired "
-                  f"bootstrap interval [{low:+.3f}, {high:+.3f}]")
-    for reason in decision.reasons:
+    for name, decision in result.verdict.decisions.items():
+        low, high = decision.interval
+        console.print(f"{name.replace('_', ' ')}: macro-F1 difference {decision.macro_f1_difference:+.3f}, "
+                      f"{decision.confidence:.0%} paired bootstrap interval [{low:+.3f}, {high:+.3f}]")
+    for reason in result.verdict.reasons:
         console.print(f"[red]gate[/red] {reason}", highlight=False)
     if result.promoted:
         how = "[yellow]forced past the gate[/yellow]" if result.forced else "[green]accepted by the gate[/green]"
@@ -154,13 +169,14 @@ def show_retrain(result: RetrainResult, console: Console) -> None:
 def _side_by_side(result: RetrainResult) -> Table:
     table = Table(title="champion and challenger", show_edge=False)
     table.add_column("")
-    sets = [("test", result.champion_test.model, result.challenger_test.model)]
+    sets = [(name.replace("_", " "), evaluation.model, result.challenger_tests[name].model)
+            for name, evaluation in result.champion_tests.items()]
     if result.holdout:
         sets.append(("holdout", result.holdout["champion"], result.holdout["challenger"]))
     for name, _, _ in sets:
         for column in (f"{name} champion", f"{name} challenger", "change"):
             table.add_column(column, justify="right")
-    labels = result.champion_test.labels
+    labels = result.champion_tests["test"].labels
     rows = [(f"F1 {label}", lambda s, label=label: s.per_class[label]["f1"]) for label in labels]
     rows += [("macro-F1", lambda s: s.macro_f1), ("accuracy", lambda s: s.accuracy)]
     for name, value in rows:

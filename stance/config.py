@@ -37,6 +37,12 @@ class DataSettings(Section):
     train_path: Path = Path("data/train.csv")
     # Frozen test set, never used for training or model selection.
     test_path: Path = Path("data/test.csv")
+    # Real sentences from public-domain statements, with provenance, trained on beside
+    # train_path; None trains on train_path alone.
+    real_train_path: Path | None = Path("data/real_train.csv")
+    # Second frozen test set: real sentences from documents none of real_train_path's come from.
+    # Evaluation reports it beside test_path and the promotion gate judges both; None for none.
+    real_test_path: Path | None = Path("data/real_test.csv")
     # Longest accepted sentence of a labelled file, in characters.
     max_text_chars: int = Field(2000, ge=1)
     # Longest accepted input to `stance predict` (a text, a file, or one row of a file), in characters.
@@ -70,6 +76,10 @@ class TrainingSettings(Section):
     warmup_ratio: float = Field(0.1, ge=0, lt=1)
     # Label smoothing: keeps the model from being certain about borderline sentences.
     label_smoothing: float = Field(0.1, ge=0, lt=0.5)
+    # "balanced" weighs each class's loss by the inverse of its share of the training sentences, so
+    # that the real sentences (four in five of them assertions) do not tilt the model towards
+    # "assertion"; "none" weighs every sentence alike (versions saved before this field trained so).
+    class_weights: Literal["balanced", "none"] = "balanced"
     # Share of the training file carved out (stratified) for validation and early stopping.
     validation_fraction: float = Field(0.1, gt=0, lt=0.5)
     # Epochs without validation macro-F1 improvement before training stops.
@@ -168,6 +178,22 @@ class StanceConfig(Section):
     retrain: RetrainSettings = RetrainSettings()
     gate: GateSettings = GateSettings()
 
+    def test_sets(self) -> dict[str, Path]:
+        """The frozen test sets by name: "test" (written) and, when configured, "real_test"."""
+        sets = {"test": self.data.test_path}
+        if self.data.real_test_path is not None:
+            sets["real_test"] = self.data.real_test_path
+        return sets
+
+    def train_paths(self) -> list[Path]:
+        """The labelled files a model trains on: the training file and, when configured, the real one."""
+        return [self.data.train_path, *([self.data.real_train_path] if self.data.real_train_path else [])]
+
+    def without_real_text(self) -> "StanceConfig":
+        """A copy that trains and judges on the written data alone (no real sentences, no real test)."""
+        data = self.data.model_copy(update={"real_train_path": None, "real_test_path": None})
+        return self.model_copy(update={"data": data})
+
     def record(self) -> dict:
         """The configuration as saved with a model: JSON types, the base model path resolved."""
         record = self.model_dump(mode="json")
@@ -209,6 +235,7 @@ def _sectioned(flat: dict) -> dict:
     owner = {field: name for name, section in SECTIONS.items() for field in section.model_fields}
     owner["batch_size"] = "training"  # the flat record's batch_size was the training batch
     sectioned: dict = {name: {} for name in SECTIONS}
+    sectioned["training"]["class_weights"] = "none"  # flat records predate class weighting
     for key, value in flat.items():
         if key == "labels":
             sectioned["labels"] = value

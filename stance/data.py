@@ -18,16 +18,19 @@ from pathlib import Path
 from stance.labels import LABELS, normalise_label, suggest_label
 
 SUPPORTED_SUFFIXES = (".csv", ".jsonl")
+# A file with a `repository` column holds real text: every row must say where it comes from.
+PROVENANCE_COLUMNS = ("repository", "commit", "file", "document", "locator")
 
 
 @dataclass(frozen=True)
 class Example:
-    """One sentence with its label (None for unlabelled input) and domain."""
+    """One sentence with its label (None for unlabelled input), domain and, for real text, document."""
 
     text: str
     label: str | None
     domain: str = ""
     row: int = 0
+    document: str = ""  # the source document of a real sentence (repository:file[#part])
 
 
 @dataclass(frozen=True)
@@ -191,7 +194,18 @@ def _check_record(
     if problems:
         return None, problems
     domain = str(record.get("domain") or "").strip()
-    return Example(text=text.strip(), label=label, domain=domain, row=row), []
+    document = str(record.get("document") or "").strip()
+    return Example(text=text.strip(), label=label, domain=domain, row=row, document=document), []
+
+
+def _provenance_problems(row: int, record: dict) -> list[Problem]:
+    """What a real-text row lacks of its provenance."""
+    problems = [Problem(row, column, "missing; every real sentence names its source")
+                for column in PROVENANCE_COLUMNS if not str(record.get(column) or "").strip()]
+    commit = str(record.get("commit") or "").strip()
+    if commit and not re.fullmatch(r"[0-9a-f]{40}", commit):
+        problems.append(Problem(row, "commit", f"'{commit}' is not a 40-character git commit"))
+    return problems
 
 
 def _duplicate_problems(examples: list[Example]) -> list[Problem]:
@@ -240,10 +254,11 @@ def check_file(
         return check
     if not records and not check.problems:
         check.problems.append(Problem(0, "text", "the file holds no rows"))
+    real_text = _missing_columns(records, ("repository",)) == [] and bool(records)
     for row, record in records:
         example, problems = _check_record(row, record, require_label, labels, max_chars)
-        check.problems.extend(problems)
-        if example is not None:
+        check.problems.extend(problems + (_provenance_problems(row, record) if real_text else []))
+        if example is not None and not (real_text and _provenance_problems(row, record)):
             check.examples.append(example)
     if require_label:
         check.problems.extend(_duplicate_problems(check.examples))
@@ -265,6 +280,17 @@ def load_examples(path: Path | str, *, max_chars: int, require_label: bool = Tru
 
 def file_sha256(path: Path | str) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def shared_documents(test: list[Example], train: list[Example]) -> list[Problem]:
+    """Test rows whose source document also gave training rows: a split by document keeps each whole."""
+    trained = {}
+    for example in train:
+        if example.document:
+            trained.setdefault(example.document, example.row)
+    return [Problem(example.row, "document", f"'{example.document}' also gave training row "
+                                             f"{trained[example.document]}; a document belongs to one side only")
+            for example in test if example.document in trained]
 
 
 @dataclass(frozen=True)

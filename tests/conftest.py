@@ -24,12 +24,15 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 ROOT = Path(__file__).resolve().parents[1]
 TRAIN_CSV = ROOT / "data" / "train.csv"
 TEST_CSV = ROOT / "data" / "test.csv"
+REAL_TRAIN_CSV = ROOT / "data" / "real_train.csv"
+REAL_TEST_CSV = ROOT / "data" / "real_test.csv"
 
 
 def write_stratified_sample(source: Path, target: Path, per_label: int, seed: int = 0) -> Path:
-    """The first `per_label` rows of each label after a seeded shuffle, as a CSV."""
+    """The first `per_label` rows of each label after a seeded shuffle, as a CSV with the source's columns."""
     with source.open(encoding="utf-8", newline="") as stream:
-        rows = list(csv.DictReader(stream))
+        reader = csv.DictReader(stream)
+        rows, columns = list(reader), reader.fieldnames
     random.Random(seed).shuffle(rows)
     kept, seen = [], {}
     for row in rows:
@@ -38,9 +41,9 @@ def write_stratified_sample(source: Path, target: Path, per_label: int, seed: in
             kept.append(row)
     target.parent.mkdir(parents=True, exist_ok=True)
     with target.open("w", encoding="utf-8", newline="") as stream:
-        writer = csv.DictWriter(stream, fieldnames=["text", "label", "domain"])
+        writer = csv.DictWriter(stream, fieldnames=columns)
         writer.writeheader()
-        writer.writerows({key: row[key] for key in ("text", "label", "domain")} for row in kept)
+        writer.writerows(kept)
     return target
 
 
@@ -95,19 +98,28 @@ def tiny_base_model(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def sample_data(tmp_path_factory) -> tuple[Path, Path]:
-    """Small stratified samples of the real training and test files."""
+    """Small stratified samples of the project's written training and test files."""
     folder = tmp_path_factory.mktemp("sample-data")
     return (write_stratified_sample(TRAIN_CSV, folder / "train.csv", per_label=40),
             write_stratified_sample(TEST_CSV, folder / "test.csv", per_label=15))
 
 
 @pytest.fixture(scope="session")
-def tiny_config(tiny_base_model, sample_data):
+def real_sample_data(tmp_path_factory) -> tuple[Path, Path]:
+    """Small stratified samples of the project's real-text training and test files."""
+    folder = tmp_path_factory.mktemp("real-sample-data")
+    return (write_stratified_sample(REAL_TRAIN_CSV, folder / "real_train.csv", per_label=10),
+            write_stratified_sample(REAL_TEST_CSV, folder / "real_test.csv", per_label=10))
+
+
+@pytest.fixture(scope="session")
+def tiny_config(tiny_base_model, sample_data, real_sample_data):
     from stance.config import StanceConfig
 
     train, test = sample_data
+    real_train, real_test = real_sample_data
     return StanceConfig().with_overrides(
-        data={"train_path": train, "test_path": test},
+        data={"train_path": train, "test_path": test, "real_train_path": real_train, "real_test_path": real_test},
         training={"base_model": tiny_base_model, "epochs": 2, "batch_size": 16, "max_length": 48,
                   "early_stopping_patience": 1, "learning_rate": 1e-3})
 

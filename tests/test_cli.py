@@ -28,15 +28,21 @@ def run(*args: str, home: Path, check: bool = True) -> subprocess.CompletedProce
     return result
 
 
+def data_options(sample_data, real_sample_data) -> list[str]:
+    (train, test), (real_train, real_test) = sample_data, real_sample_data
+    return ["--data", str(train), "--test-data", str(test), "--real-data", str(real_train),
+            "--real-test-data", str(real_test)]
+
+
 @pytest.fixture(scope="module")
-def cli_home(tmp_path_factory, tiny_base_model, sample_data):
+def cli_home(tmp_path_factory, tiny_base_model, sample_data, real_sample_data):
     """`stance train` on the tiny model into a fresh registry."""
     home = tmp_path_factory.mktemp("cli-home")
-    train, test = sample_data
-    result = run("train", "--data", str(train), "--test-data", str(test), "--base-model", str(tiny_base_model),
+    result = run("train", *data_options(sample_data, real_sample_data), "--base-model", str(tiny_base_model),
                  "--epochs", "1", "--max-length", "48", "--quiet", home=home)
     assert "promoted (served)" in result.stdout
     assert "baseline F1" in result.stdout
+    assert "on each frozen test set" in result.stdout and "real_test.csv" in result.stdout
     return home
 
 
@@ -82,6 +88,27 @@ def test_evaluate_writes_reports(cli_home, sample_data, tmp_path):
     assert (tmp_path / "out" / "errors.csv").is_file()
 
 
+def test_no_real_trains_and_judges_on_the_written_data_alone(tmp_path, tiny_base_model, sample_data):
+    train, test = sample_data
+    result = run("train", "--data", str(train), "--test-data", str(test), "--no-real", "--base-model",
+                 str(tiny_base_model), "--epochs", "1", "--max-length", "48", "--quiet", home=tmp_path)
+    assert f"training on {train} from" in result.stdout and "on each frozen test set" not in result.stdout
+    registry = Registry(tmp_path)
+    metadata = registry.info(registry.promoted()).metadata
+    assert metadata["train_rows"] == 120 and "real_test_metrics" not in metadata
+
+
+def test_evaluate_reports_both_frozen_test_sets_side_by_side(cli_home, tmp_path):
+    result = run("evaluate", "--out", str(tmp_path / "out"), home=cli_home)
+    written = json.loads((tmp_path / "out" / "test" / "metrics.json").read_text())
+    real = json.loads((tmp_path / "out" / "real_test" / "metrics.json").read_text())
+    assert written["data"] == "data/test.csv" and real["data"] == "data/real_test.csv"
+    assert written["n"] == 960 and real["n"] == sum(1 for _ in open(ROOT / "data" / "real_test.csv")) - 1
+    (row,) = [line for line in result.stdout.splitlines() if line.strip().startswith("data/real_test.csv")]
+    cells = [cell.strip() for cell in row.split("│")]
+    assert cells[2] == f"{real['macro_f1']:.3f}" and cells[-1] == f"{real['baseline_macro_f1']:.3f}"
+
+
 def test_evaluate_unknown_model_is_a_clear_error(cli_home):
     result = run("evaluate", "--model", "nope", home=cli_home, check=False)
     assert result.returncode == 1 and "no model version 'nope'" in result.stderr
@@ -117,7 +144,7 @@ def test_models_lists_the_promoted_version(cli_home):
     (row,) = [line for line in run("models", home=cli_home).stdout.splitlines() if "stance:" in line]
     cells = [cell.strip() for cell in row.split("│")]
     assert cells[0] == info.tag and cells[-1] == "yes"
-    assert cells[2] == str(info.metadata["train_rows"]) == "120"
+    assert cells[2] == str(info.metadata["train_rows"]) == "150"
     assert cells[4] == f"{info.metadata['test_metrics']['macro_f1']:.3f}"
     assert cells[5].startswith(info.backend["chosen"]) and cells[6] == "stance train"
 

@@ -81,7 +81,8 @@ def test_the_default_base_model_is_recorded_as_the_bundled_path():
 def test_a_flat_record_of_an_older_version_still_loads():
     config = StanceConfig.from_record(FLAT_RECORD)
     assert config.training == TrainingSettings(base_model=Path("/nowhere/all-MiniLM-L6-v2"), max_length=64,
-                                               epochs=3.0, bf16="off", batch_size=16, learning_rate=3e-5, seed=7)
+                                               epochs=3.0, bf16="off", batch_size=16, learning_rate=3e-5, seed=7,
+                                               class_weights="none")
     assert config.inference == InferenceSettings(batch_size=8)
     assert config.gate.confidence == 0.9 and config.service == ServiceSettings()
     with pytest.raises(ValueError, match="unknown field 'colour'"):
@@ -96,3 +97,12 @@ def test_a_challenger_trains_with_the_champions_training_section_only(tmp_path):
     assert challenger.data == mine.data and challenger.gate == mine.gate and challenger.inference == mine.inference
     record = StanceConfig().with_overrides(training={"base_model": tmp_path, "epochs": 1}).record()
     assert mine.with_training_settings_of(record).training.base_model == tmp_path
+
+
+def test_the_real_files_are_trained_on_and_judged_by_default_and_can_be_left_out():
+    config = StanceConfig()
+    assert config.train_paths() == [Path("data/train.csv"), Path("data/real_train.csv")]
+    assert config.test_sets() == {"test": Path("data/test.csv"), "real_test": Path("data/real_test.csv")}
+    written = config.without_real_text()
+    assert written.train_paths() == [Path("data/train.csv")] and written.test_sets() == {"test": Path("data/test.csv")}
+    assert StanceConfig.from_record(written.record()).data.real_test_path is None

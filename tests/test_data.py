@@ -7,7 +7,7 @@ import json
 import pytest
 
 from stance.config import DataSettings
-from stance.data import DataError, check_file, load_examples, near_duplicates
+from stance.data import DataError, check_file, load_examples, near_duplicates, shared_documents
 
 MAX = DataSettings().max_text_chars
 
@@ -104,3 +104,37 @@ def test_near_duplicates_flags_paraphrase_copies(tmp_path):
                                "A spokeswoman called the story fabricated.,denial\n"), max_chars=MAX)
     found = near_duplicates(test, train, threshold=0.8)
     assert [(pair.test_row, pair.train_row) for pair in found] == [(2, 2)]
+
+
+REAL_HEADER = "text,label,repository,commit,file,document,locator\n"
+COMMIT = "737ca03a271adc205c67766074ec8d0070f7ad95"
+
+
+def test_a_real_text_file_needs_provenance_on_every_row(tmp_path):
+    path = write(tmp_path, "real.csv", REAL_HEADER
+                 + f"That report is false.,denial,o/r,{COMMIT},a.md,o/r:a.md,p1s1\n"
+                 + "Prices rose.,assertion,o/r,,a.md,o/r:a.md,p2s1\n"
+                 + "Units were repositioned.,euphemism,o/r,abc,b.md,,p1s1\n")
+    check = check_file(path, max_chars=MAX)
+    assert messages(check) == [(3, "commit", "missing; every real sentence names its source"),
+                               (4, "document", "missing; every real sentence names its source"),
+                               (4, "commit", "'abc' is not a 40-character git commit")]
+    assert [e.document for e in check.examples] == ["o/r:a.md"]
+
+
+def test_a_real_text_file_without_a_provenance_column_is_refused(tmp_path):
+    path = write(tmp_path, "real.csv", "text,label,repository\nThat report is false.,denial,o/r\n")
+    found = messages(check_file(path, max_chars=MAX))
+    assert [(row, field) for row, field, _ in found] == [(2, "commit"), (2, "file"), (2, "document"), (2, "locator")]
+
+
+def test_a_document_on_both_sides_of_a_split_is_named_with_its_rows(tmp_path):
+    train = load_examples(write(tmp_path, "train.csv", REAL_HEADER
+                                + f"Prices rose sharply.,assertion,o/r,{COMMIT},a.md,o/r:a.md,p1s1\n"
+                                + f"That is wrong.,denial,o/r,{COMMIT},b.md,o/r:b.md,p1s1\n"), max_chars=MAX)
+    test = load_examples(write(tmp_path, "test.csv", REAL_HEADER
+                               + f"Jobs were cut.,assertion,o/r,{COMMIT},c.md,o/r:c.md,p1s1\n"
+                               + f"The claim is baseless.,denial,o/r,{COMMIT},b.md,o/r:b.md,p4s2\n"), max_chars=MAX)
+    (problem,) = shared_documents(test, train)
+    assert str(problem) == ("row 3, field 'document': 'o/r:b.md' also gave training row 3; "
+                            "a document belongs to one side only")

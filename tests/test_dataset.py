@@ -1,16 +1,16 @@
-"""The shipped dataset meets its written requirements."""
+"""The shipped datasets, written and real, meet their written requirements."""
 
 from __future__ import annotations
 
+import csv
 from collections import Counter
 
 import pytest
 
+from conftest import REAL_TEST_CSV, REAL_TRAIN_CSV, TEST_CSV, TRAIN_CSV
 from stance.config import DataSettings
-from stance.data import check_file, near_duplicates
+from stance.data import check_file, near_duplicates, normalise_text, shared_documents
 from stance.labels import LABELS
-
-from conftest import TEST_CSV, TRAIN_CSV
 
 
 @pytest.fixture(scope="module")
@@ -50,3 +50,52 @@ def test_test_set_does_not_copy_training_sentences(checks):
     threshold = DataSettings().max_train_test_similarity
     found = near_duplicates(checks["test.csv"].examples, checks["train.csv"].examples, threshold)
     assert found == [], found[:3]
+
+
+# The sources real sentences may come from (data/SOURCES.md), and text that must never be in the project:
+# the sources of the real-text measurement sets.
+ALLOWED_REPOSITORIES = {"brian14708/wh-briefings", "RIstiaque/Country-Counting-from-Press-Briefings",
+                        "kevinschaul/uscentcom-isil-airstrikes-scraper"}
+FORBIDDEN = ("bbc", "glowbe", "euphemism_corpus", "general debate", "generaldebate", "earnings")
+
+
+@pytest.fixture(scope="module")
+def real():
+    return {path.name: check_file(path, max_chars=DataSettings().max_text_chars)
+            for path in (REAL_TRAIN_CSV, REAL_TEST_CSV)}
+
+
+def test_the_real_files_pass_the_data_check_with_provenance_on_every_row(real):
+    for check in real.values():
+        assert check.ok, check.problems[:5]
+    rows = [row for path in (REAL_TRAIN_CSV, REAL_TEST_CSV) for row in csv.DictReader(path.open(encoding="utf-8"))]
+    assert {row["repository"] for row in rows} <= ALLOWED_REPOSITORIES
+    assert all(row["document"].startswith(row["repository"] + ":" + row["file"]) for row in rows)
+    assert not [row for row in rows if any(word in (row["file"] + row["document"]).lower() for word in FORBIDDEN)]
+    assert not [row for row in rows if "/2020-" in row["file"] or "/2020/" in row["file"]], "no White House text of 2020"
+
+
+def test_enough_real_sentences_and_a_real_test_set_of_800(real):
+    examples = [e for check in real.values() for e in check.examples]
+    assert len(examples) >= 5000 and len(real["real_test.csv"].examples) >= 800
+    counts = Counter(e.label for e in examples)
+    # Denials and euphemisms are rare in real statements: 11.8% and 6.7% after two sampling rounds
+    # (data/SOURCES.md); the issue's aim of a fifth each is not reached yet.
+    assert counts["denial"] >= 600 and counts["euphemism"] >= 340, counts
+    assert min(real["real_test.csv"].label_counts().values()) >= 70
+
+
+def test_the_real_split_is_by_document_with_no_copy_across_it(real):
+    train, test = real["real_train.csv"].examples, real["real_test.csv"].examples
+    assert shared_documents(test, train) == []
+    assert near_duplicates(test, train, DataSettings().max_train_test_similarity) == []
+    written = {normalise_text(e.text) for e in check_file(TRAIN_CSV, max_chars=2000).examples}
+    assert not [e for e in test if normalise_text(e.text) in written]
+
+
+def test_every_real_row_was_labelled_twice_and_its_label_is_the_agreed_one():
+    for path in (REAL_TRAIN_CSV, REAL_TEST_CSV):
+        for row in csv.DictReader(path.open(encoding="utf-8")):
+            votes = [row["pass_a"], row["pass_b"], row["pass_c"]]
+            assert row["pass_a"] and row["pass_b"], row
+            assert votes.count(row["label"]) >= 2, row

@@ -6,7 +6,7 @@ import random
 
 from stance.config import GateSettings
 from stance.labels import LABELS
-from training.gate import compare
+from training.gate import compare, judge
 
 SETTINGS = GateSettings(bootstrap_samples=1000, confidence=0.95, max_class_f1_drop=0.02)
 
@@ -60,3 +60,20 @@ def test_the_decision_is_reproducible():
     challenger = corrupt(gold, champion, share=0.02)
     assert compare(gold, champion, challenger, LABELS, SETTINGS, seed=0) == compare(gold, champion, challenger,
                                                                                      LABELS, SETTINGS, seed=0)
+
+
+def test_a_regression_on_any_test_set_refuses_the_challenger():
+    gold, champion = gold_and_good_predictions()
+    _, equal = gold_and_good_predictions(seed=7)
+    worse = corrupt(gold, champion, share=0.2)
+    verdict = judge({"test": gold, "real_test": gold}, {"test": champion, "real_test": champion},
+                    {"test": equal, "real_test": worse}, LABELS, SETTINGS, seed=0)
+    assert verdict.decisions["test"].accepted and not verdict.decisions["real_test"].accepted
+    assert not verdict.accepted
+    assert verdict.reasons and all(reason.startswith("real_test: ") for reason in verdict.reasons)
+    document = verdict.to_dict()
+    assert document["accepted"] is False and set(document["sets"]) == {"test", "real_test"}
+    assert document["sets"]["real_test"]["interval"][1] < 0
+    both = judge({"test": gold, "real_test": gold}, {"test": champion, "real_test": champion},
+                 {"test": equal, "real_test": equal}, LABELS, SETTINGS, seed=0)
+    assert both.accepted and both.reasons == []

@@ -14,15 +14,18 @@ from stance.registry import Registry
 
 
 @pytest.mark.slow
-def test_real_base_model_learns_the_task_from_a_small_sample(tmp_path):
+def test_real_base_model_learns_the_task_from_a_small_sample(tmp_path, real_sample_data):
     train = write_stratified_sample(TRAIN_CSV, tmp_path / "train.csv", per_label=100)
     test = write_stratified_sample(TEST_CSV, tmp_path / "test.csv", per_label=30)
-    config = StanceConfig().with_overrides(data={"train_path": train, "test_path": test},
-                                           training={"epochs": 3, "max_length": 64, "batch_size": 16})
+    real_train, real_test = real_sample_data
+    config = StanceConfig().with_overrides(
+        data={"train_path": train, "test_path": test, "real_train_path": real_train, "real_test_path": real_test},
+        training={"epochs": 3, "max_length": 64, "batch_size": 16})
     registry = Registry(tmp_path / "home")
     result = train_and_register(config, registry, show_progress=False)
     assert result.promoted
-    assert result.evaluation.model.macro_f1 > 0.55, result.evaluation.model
+    assert result.evaluations["test"].model.macro_f1 > 0.55, result.evaluations["test"].model
+    assert result.evaluations["real_test"].n == 30 and result.training.rows == 300 + 30
     classifier = StanceClassifier.from_dir(registry.path_of(result.tag), version=result.tag)
     sentence = "The ministry categorically denied the reports, calling them fabricated."
     expected = classifier.predict([sentence])[0]

@@ -50,7 +50,9 @@ def test_a_forced_retrain_merges_the_data_promotes_and_writes_reports(tmp_path, 
     paths = write_retrain_reports(result, tmp_path / "report")
     assert [p.name for p in paths] == ["retrain.json", "per_class_f1.png", "disagreements.csv"]
     document = json.loads(paths[0].read_text())
-    assert document["gate"]["interval"] and set(document["test"]) == {"data", "n", "champion", "challenger"}
+    assert set(document["gate"]["sets"]) == {"test", "real_test"} and document["gate"]["sets"]["test"]["interval"]
+    assert set(document["test"]) == set(document["real_test"]) == {"data", "n", "champion", "challenger"}
+    assert document["real_test"]["n"] == 30
     assert paths[1].read_bytes()[:4] == b"\x89PNG"
 
 

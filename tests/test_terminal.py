@@ -10,14 +10,14 @@ from pathlib import Path
 from rich.console import Console
 
 from cli.terminal import (show_data_check, show_evaluation, show_near_duplicates, show_predictions, show_retrain,
-                          show_versions)
+                          show_test_sets, show_versions)
 from stance.config import GateSettings
 from stance.data import DataCheck, Example, NearDuplicate, Problem
 from stance.labels import LABELS
 from stance.predict import SentencePrediction
 from stance.registry import VersionInfo
 from training.evaluate import Evaluation
-from training.gate import compare
+from training.gate import judge
 from training.merge import MergePlan
 from training.metrics import metrics_of
 from training.retrain import RetrainResult
@@ -52,6 +52,14 @@ def test_an_evaluation_shows_classes_baseline_confusion_and_the_summary_line():
     assert [line.split() for line in text.splitlines() if line.strip().startswith("euphemism │")][1] == \
         ["euphemism", "│", "1", "│", "0", "│", "1"]
     assert "macro-F1 0.822 vs TF-IDF baseline 0.522 (+0.300); 1 errors" in text
+
+
+def test_the_test_sets_are_shown_side_by_side_with_the_baseline():
+    real = replace(evaluation(predicted=BASELINE), data_path="data/real_test.csv")
+    text = drawn(show_test_sets, {"test": evaluation(), "real_test": real})
+    rows = [[cell.strip() for cell in line.split("│")] for line in text.splitlines() if "data/" in line]
+    assert rows == [["data/test.csv", "6", "0.822", "0.800", "1.000", "0.667", "0.522"],
+                    ["data/real_test.csv", "6", "0.522", "0.400", "0.500", "0.667", "0.522"]]
 
 
 def test_predictions_show_offsets_labels_and_each_probability():
@@ -101,12 +109,16 @@ def retrain_result(challenger: str | None, forced: bool = False) -> RetrainResul
                      added=[Example("Units were repositioned.", "euphemism", row=2)],
                      skipped=[Example("Shares fell.", "assertion", row=3)])
     champion, challenger_test = evaluation("stance:old"), evaluation("stance:new", BASELINE)
-    decision = compare(GOLD, champion.predicted, challenger_test.predicted, LABELS, GateSettings(), seed=0)
+    sets = ("test", "real_test")
+    verdict = judge({name: GOLD for name in sets}, {name: champion.predicted for name in sets},
+                    {name: challenger_test.predicted for name in sets}, LABELS, GateSettings(), seed=0)
     return RetrainResult(
-        plan=plan, champion="stance:old", challenger=challenger, champion_test=champion,
+        plan=plan, champion="stance:old", challenger=challenger,
+        champion_tests={"test": champion, "real_test": replace(champion, data_path="data/real_test.csv")},
         training=TrainingResult(Path("model"), train_rows=90, validation_rows=10, epochs_run=2.0, seconds=12.4,
                                 validation_macro_f1=0.8),
-        challenger_test=challenger_test, decision=decision, forced=forced, seconds=30.2,
+        challenger_tests={"test": challenger_test, "real_test": challenger_test}, verdict=verdict, forced=forced,
+        seconds=30.2,
         disagreements=[{"row": 2, "text": "Units were repositioned.", "label": "euphemism", "champion": "euphemism",
                         "challenger": "assertion"}])
 
@@ -116,8 +128,9 @@ def test_a_refused_retrain_shows_both_models_the_gate_and_the_rows_to_check():
     assert "new.csv: 2 rows, 1 added to training, 0 held out, 1 identical rows skipped, 0 relabelled" in text
     assert "challenger trained on 100 sentences in 12 s (2 epochs)" in text
     assert [line.split() for line in text.splitlines() if line.split()[:2] == ["macro-F1", "│"]][0] == \
-        ["macro-F1", "│", "0.822", "│", "0.522", "│", "-0.300"]
-    assert "gate F1 of 'denial' falls by" in text
+        ["macro-F1", "│", "0.822", "│", "0.522", "│", "-0.300", "│", "0.822", "│", "0.522", "│", "-0.300"]
+    assert "test: macro-F1 difference -0.300" in text and "real test: macro-F1 difference -0.300" in text
+    assert "gate test: F1 of 'denial' falls by" in text and "gate real_test: F1 of 'denial' falls by" in text
     assert "refused: stance:old stays promoted; the training data is unchanged" in text
     assert "new rows the champion and the challenger label differently (1; check" in text
     assert "Units were repositioned." in text and "retrain took 30 s" in text

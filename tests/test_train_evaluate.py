@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from stance.artifacts import read_manifest
 from stance.config import StanceConfig
 from stance.data import load_examples
@@ -11,8 +13,9 @@ from stance.inference import StanceClassifier
 from stance.labels import LABELS
 from stance.registry import Registry
 from training.evaluate import evaluate, write_reports
-from training.pipeline import train_and_register
-from training.train import collator, uses_bf16
+from training.pipeline import load_training_examples, train_and_register
+from stance.data import Example
+from training.train import _weighted_loss, class_weights, collator, uses_bf16
 
 
 def test_first_version_is_promoted_with_labels_config_metrics_and_data_hash(tiny_registry, tiny_config):
@@ -21,13 +24,14 @@ def test_first_version_is_promoted_with_labels_config_metrics_and_data_hash(tiny
     metadata = info.metadata
     assert metadata["labels"] == list(LABELS)
     assert len(metadata["train_sha256"]) == 64
-    assert metadata["train_rows"] == len(load_examples(tiny_config.data.train_path, max_chars=2000))
+    assert metadata["train_rows"] == len(load_training_examples(tiny_config)) == 150
     classifier = StanceClassifier.from_dir(tiny_registry.path_of(info.tag), version=info.tag)
-    examples = load_examples(tiny_config.data.test_path, max_chars=2000)
-    train = load_examples(tiny_config.data.train_path, max_chars=2000)
-    stored = evaluate(classifier, examples, train, seed=tiny_config.training.seed,
-                      data_path=str(tiny_config.data.test_path)).to_metrics()
-    assert metadata["test_metrics"] == {key: value for key, value in stored.items() if key != "model_version"}
+    train = load_training_examples(tiny_config)
+    for name, path in (("test", tiny_config.data.test_path), ("real_test", tiny_config.data.real_test_path)):
+        stored = evaluate(classifier, load_examples(path, max_chars=2000), train, seed=tiny_config.training.seed,
+                          data_path=str(path)).to_metrics()
+        field = "test_metrics" if name == "test" else "real_test_metrics"
+        assert metadata[field] == {key: value for key, value in stored.items() if key != "model_version"}
     assert set(metadata["test_metrics"]["per_class"]) == set(LABELS)
     manifest = read_manifest(tiny_registry.path_of(info.tag))
     assert manifest["labels"] == list(LABELS)
@@ -85,3 +89,24 @@ def test_bf16_autocast_only_where_the_cpu_has_native_bf16(tiny_config, monkeypat
         assert uses_bf16(tiny_config.training) is supported
         assert uses_bf16(tiny_config.training.model_copy(update={"bf16": "on"}))
         assert not uses_bf16(tiny_config.training.model_copy(update={"bf16": "off"}))
+
+
+def test_balanced_class_weights_make_every_class_count_alike(tiny_config):
+    examples = [Example("a.", "assertion")] * 6 + [Example("d.", "denial")] * 3 + [Example("e.", "euphemism")]
+    weights = class_weights(examples, tiny_config)
+    assert weights == pytest.approx([10 / 18, 10 / 9, 10 / 3])
+    assert 6 * weights[0] == pytest.approx(3 * weights[1]) == pytest.approx(1 * weights[2])
+    assert class_weights(examples, tiny_config.with_overrides(training={"class_weights": "none"})) is None
+
+
+def test_the_weighted_loss_is_cross_entropy_with_weights_and_label_smoothing():
+    import torch
+    from types import SimpleNamespace
+
+    logits, labels = torch.tensor([[2.0, 0.5, -1.0], [0.1, 0.2, 0.3]]), torch.tensor([0, 2])
+    outputs = SimpleNamespace(logits=logits)
+    plain = torch.nn.functional.cross_entropy(logits, labels, label_smoothing=0.1)
+    assert _weighted_loss([1.0, 1.0, 1.0], 0.1)(outputs, labels).item() == pytest.approx(plain.item())
+    weighted = _weighted_loss([1.0, 1.0, 3.0], 0.0)(outputs, labels).item()
+    per_row = torch.nn.functional.cross_entropy(logits, labels, reduction="none")
+    assert weighted == pytest.approx(((per_row[0] + 3 * per_row[1]) / 4).item())

@@ -4,7 +4,8 @@ Both models label the same sentences, so the comparison is paired: a bootstrap r
 sentences (the same indices for both models) and gives an interval for the macro-F1
 difference. A challenger is refused when that interval lies wholly below zero (it is worse
 beyond what the choice of test sentences explains) or when any class F1 falls by more than
-the configured limit.
+the configured limit. With several frozen test sets (the written one and the real one), the
+gate judges each, and a regression on any of them refuses the challenger.
 """
 
 from __future__ import annotations
@@ -76,3 +77,29 @@ def compare(gold: list[str], champion: list[str], challenger: list[str], labels:
         reasons=reasons,
     )
 
+
+
+@dataclass(frozen=True)
+class GateVerdict:
+    """The gate's decision on every frozen test set: accepted only when no set refuses."""
+
+    decisions: dict[str, GateDecision]
+
+    @property
+    def accepted(self) -> bool:
+        return all(decision.accepted for decision in self.decisions.values())
+
+    @property
+    def reasons(self) -> list[str]:
+        return [f"{name}: {reason}" for name, decision in self.decisions.items() for reason in decision.reasons]
+
+    def to_dict(self) -> dict:
+        return {"accepted": self.accepted, "reasons": self.reasons,
+                "sets": {name: decision.to_dict() for name, decision in self.decisions.items()}}
+
+
+def judge(gold: dict[str, list[str]], champion: dict[str, list[str]], challenger: dict[str, list[str]],
+          labels: tuple[str, ...], settings: GateSettings, seed: int) -> GateVerdict:
+    """`compare` on each test set (the dicts are keyed by test-set name)."""
+    return GateVerdict({name: compare(gold[name], champion[name], challenger[name], labels, settings, seed)
+                        for name in gold})

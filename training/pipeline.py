@@ -18,51 +18,89 @@ from training.train import TrainingResult, train_model
 
 @dataclass(frozen=True)
 class RegisteredVersion:
-    """A freshly stored version, how it trained and how it scored on the test set."""
+    """A freshly stored version, how it trained and how it scored on each frozen test set."""
 
     tag: str
     promoted: bool
     training: TrainingResult
-    evaluation: Evaluation
+    evaluations: dict[str, Evaluation]  # by test-set name: "test", and "real_test" when configured
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """A model trained in a scratch folder and scored on the frozen test set, not yet stored."""
+    """A model trained in a scratch folder and scored on the frozen test sets, not yet stored."""
 
     training: TrainingResult
     classifier: StanceClassifier
-    evaluation: Evaluation
+    evaluations: dict[str, Evaluation]
 
 
-def version_metadata(config: StanceConfig, training: TrainingResult, evaluation: Evaluation) -> dict:
-    """What the registry stores beside the weights: data identity, configuration, metrics."""
-    return {
+def load_training_examples(config: StanceConfig) -> list[Example]:
+    """Every labelled sentence a model trains on: the training file and the real sentences, if any."""
+    return [example for path in config.train_paths()
+            for example in load_examples(path, max_chars=config.data.max_text_chars)]
+
+
+def load_test_sets(config: StanceConfig) -> dict[str, list[Example]]:
+    """The frozen test sets by name ("test", "real_test"), validated."""
+    return {name: load_examples(path, max_chars=config.data.max_text_chars)
+            for name, path in config.test_sets().items()}
+
+
+def evaluate_on(classifier: StanceClassifier, test_sets: dict[str, list[Example]], train: list[Example],
+                config: StanceConfig) -> dict[str, Evaluation]:
+    """The classifier and the TF-IDF baseline (trained on `train`) scored on each test set."""
+    paths = config.test_sets()
+    return {name: evaluate(classifier, examples, train, seed=config.training.seed, data_path=str(paths[name]))
+            for name, examples in test_sets.items()}
+
+
+def _without_none(record: dict) -> dict:
+    """The record without its None values: BentoML's metadata holds none (the version's manifest,
+    stance.json, keeps the whole record)."""
+    return {key: _without_none(value) if isinstance(value, dict) else value
+            for key, value in record.items() if value is not None}
+
+
+def _metrics(evaluation: Evaluation) -> dict:
+    return {key: value for key, value in evaluation.to_metrics().items() if key != "model_version"}
+
+
+def version_metadata(config: StanceConfig, training: TrainingResult, evaluations: dict[str, Evaluation]) -> dict:
+    """What the registry stores beside the weights: data identity, configuration, metrics per test set."""
+    metadata = {
         "labels": list(config.labels),
         "train_path": str(config.data.train_path),
         "train_rows": training.rows,
         "train_sha256": file_sha256(config.data.train_path),
+        "train_files": {str(path): file_sha256(path) for path in config.train_paths()},
         "test_path": str(config.data.test_path),
         "test_sha256": file_sha256(config.data.test_path),
         "training_seconds": round(training.seconds, 1),
         "epochs_run": training.epochs_run,
         "validation_macro_f1": round(training.validation_macro_f1, 4),
-        "test_metrics": {k: v for k, v in evaluation.to_metrics().items() if k != "model_version"},
+        "test_metrics": _metrics(evaluations["test"]),
         "backend": read_backend_check(training.model_dir),
-        "config": config.record(),
+        "config": _without_none(config.record()),
     }
+    if "real_test" in evaluations:
+        metadata.update(real_test_path=str(config.data.real_test_path),
+                        real_test_sha256=file_sha256(config.data.real_test_path),
+                        real_test_metrics=_metrics(evaluations["real_test"]))
+    return metadata
 
 
 def train_candidate(config: StanceConfig, workdir: Path, train_examples: list[Example],
-                    test_examples: list[Example], *, show_progress: bool = True) -> Candidate:
-    """Fine-tune on `train_examples` into `workdir`, check its backends, score it on `test_examples`."""
+                    test_sets: dict[str, list[Example]], *, show_progress: bool = True) -> Candidate:
+    """Fine-tune on `train_examples` into `workdir`, check its backends on the written test set,
+    and score it on every test set."""
     training = train_model(train_examples, config, Path(workdir) / "model", show_progress=show_progress)
-    check_backends(training.model_dir, test_examples, config, on_backend=_show_backend if show_progress else None)
+    check_backends(training.model_dir, test_sets["test"], config,
+                   on_backend=_show_backend if show_progress else None)
     classifier = StanceClassifier.from_dir(training.model_dir, version="candidate",
                                            batch_size=config.inference.batch_size)
-    evaluation = evaluate(classifier, test_examples, train_examples, seed=config.training.seed,
-                          data_path=str(config.data.test_path))
-    return Candidate(training=training, classifier=classifier, evaluation=evaluation)
+    return Candidate(training=training, classifier=classifier,
+                     evaluations=evaluate_on(classifier, test_sets, train_examples, config))
 
 
 def _show_backend(backend: str, result: dict) -> None:
@@ -74,26 +112,27 @@ def register_candidate(registry: Registry, config: StanceConfig, candidate: Cand
                        extra_metadata: dict | None = None) -> RegisteredVersion:
     """Store a candidate as a new version; `promoted` says whether the caller promotes it next.
 
-    The returned evaluation carries the stored version's tag instead of the candidate's name.
+    The returned evaluations carry the stored version's tag instead of the candidate's name.
     """
-    metadata = {**version_metadata(config, candidate.training, candidate.evaluation), **(extra_metadata or {})}
+    metadata = {**version_metadata(config, candidate.training, candidate.evaluations), **(extra_metadata or {})}
     tag = registry.add(candidate.training.model_dir, metadata)
     return RegisteredVersion(tag=tag, promoted=promoted, training=candidate.training,
-                             evaluation=replace(candidate.evaluation, model_version=tag))
+                             evaluations={name: replace(evaluation, model_version=tag)
+                                          for name, evaluation in candidate.evaluations.items()})
 
 
 def train_and_register(config: StanceConfig, registry: Registry | None = None, *,
                        show_progress: bool = True) -> RegisteredVersion:
-    """Validate the data, fine-tune, score on the frozen test set, store the version.
+    """Validate the data, fine-tune, score on the frozen test sets, store the version.
 
     The first version of an empty registry is promoted; later ones wait for a promotion
     (or for `stance retrain`'s gate).
     """
     registry = registry or Registry()
-    train_examples = load_examples(config.data.train_path, max_chars=config.data.max_text_chars)
-    test_examples = load_examples(config.data.test_path, max_chars=config.data.max_text_chars)
+    train_examples = load_training_examples(config)
+    test_sets = load_test_sets(config)
     with registry.exclusive("stance train"), registry.workdir("train") as workdir:
-        candidate = train_candidate(config, workdir, train_examples, test_examples, show_progress=show_progress)
+        candidate = train_candidate(config, workdir, train_examples, test_sets, show_progress=show_progress)
         first = registry.promoted() is None
         version = register_candidate(registry, config, candidate, promoted=first)
         if first:

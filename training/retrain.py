@@ -17,14 +17,15 @@ from pathlib import Path
 
 from stance.artifacts import read_manifest
 from stance.config import StanceConfig
-from stance.data import Example, file_sha256, load_examples
+from stance.data import Example, file_sha256
 from stance.inference import StanceClassifier
 from stance.registry import Registry
-from training.evaluate import Evaluation, evaluate
-from training.gate import GateDecision, compare
+from training.evaluate import Evaluation
+from training.gate import GateVerdict, judge
 from training.merge import MergePlan, plan_merge, render_records
 from training.metrics import Metrics, metrics_of
-from training.pipeline import Candidate, register_candidate, train_candidate
+from training.pipeline import (Candidate, evaluate_on, load_test_sets, load_training_examples, register_candidate,
+                               train_candidate)
 from training.train import TrainingResult
 
 
@@ -37,8 +38,8 @@ class Judgement:
     """The challenger trained on the merged data, both models scored, and the gate's decision."""
 
     candidate: Candidate
-    champion_test: Evaluation
-    decision: GateDecision
+    champion_tests: dict[str, Evaluation]  # by test-set name
+    verdict: GateVerdict
     holdout: dict[str, Metrics]  # "champion"/"challenger" -> metrics on the held-out new rows
     disagreements: list[dict]
 
@@ -51,9 +52,9 @@ class RetrainResult:
     champion: str
     challenger: str | None  # the stored version's tag; None when refused (nothing is stored)
     training: TrainingResult
-    champion_test: Evaluation
-    challenger_test: Evaluation
-    decision: GateDecision
+    champion_tests: dict[str, Evaluation]  # by test-set name: "test", and "real_test" when configured
+    challenger_tests: dict[str, Evaluation]
+    verdict: GateVerdict
     forced: bool
     seconds: float
     holdout: dict[str, Metrics] = field(default_factory=dict)  # "champion"/"challenger" -> metrics
@@ -95,37 +96,39 @@ def retrain(new_path: Path, config: StanceConfig, registry: Registry | None = No
             with registry.workdir("retrain") as workdir:
                 judgement = _judge(plan, pending, challenger_config, registry, champion_tag, workdir,
                                    show_progress=show_progress, on_stage=on_stage)
-                forced = force and not judgement.decision.accepted
+                forced = force and not judgement.verdict.accepted
                 challenger = None  # refused: nothing is stored
-                if judgement.decision.accepted or force:
+                if judgement.verdict.accepted or force:
                     challenger = _commit(plan, pending, config, challenger_config, registry, champion_tag,
                                          judgement, forced=forced)
         finally:
             pending.unlink(missing_ok=True)
     return RetrainResult(
         plan=plan, champion=champion_tag, challenger=challenger, training=judgement.candidate.training,
-        champion_test=judgement.champion_test, challenger_test=judgement.candidate.evaluation,
-        decision=judgement.decision, forced=forced, seconds=time.perf_counter() - started,
+        champion_tests=judgement.champion_tests, challenger_tests=judgement.candidate.evaluations,
+        verdict=judgement.verdict, forced=forced, seconds=time.perf_counter() - started,
         holdout=judgement.holdout, disagreements=judgement.disagreements)
 
 
 def _judge(plan: MergePlan, pending: Path, config: StanceConfig, registry: Registry, champion_tag: str,
            workdir: Path, *, show_progress: bool, on_stage: Callable[[str], None]) -> Judgement:
-    """Train the challenger on the pending data, score both models on the same sentences, apply the gate."""
-    max_chars = config.data.max_text_chars
-    train_examples = load_examples(pending, max_chars=max_chars)
-    test_examples = load_examples(config.data.test_path, max_chars=max_chars)
+    """Train the challenger on the pending data (and the real sentences), score both models on the
+    same test sentences, apply the gate to every test set."""
+    train_examples = load_training_examples(config.with_overrides(data={"train_path": pending}))
+    test_sets = load_test_sets(config)
     on_stage(f"training the challenger on {len(train_examples)} sentences ({len(plan.added)} new, "
              f"{len(plan.relabelled)} relabelled)")
-    candidate = train_candidate(config, workdir, train_examples, test_examples, show_progress=show_progress)
-    on_stage(f"scoring the champion {champion_tag} on the same {len(test_examples)} test sentences")
+    candidate = train_candidate(config, workdir, train_examples, test_sets, show_progress=show_progress)
+    sizes = " and ".join(f"{len(examples)} {name.replace('_', ' ')}" for name, examples in test_sets.items())
+    on_stage(f"scoring the champion {champion_tag} on the same {sizes} sentences")
     champion = StanceClassifier.from_dir(registry.path_of(champion_tag), version=champion_tag,
                                          batch_size=config.inference.batch_size)
-    champion_test = evaluate(champion, test_examples, train_examples, seed=config.training.seed,
-                             data_path=str(config.data.test_path))
-    decision = compare([example.label for example in test_examples], champion_test.predicted,
-                       candidate.evaluation.predicted, config.labels, config.gate, seed=config.training.seed)
-    return Judgement(candidate=candidate, champion_test=champion_test, decision=decision,
+    champion_tests = evaluate_on(champion, test_sets, train_examples, config)
+    verdict = judge({name: [example.label for example in examples] for name, examples in test_sets.items()},
+                    {name: evaluation.predicted for name, evaluation in champion_tests.items()},
+                    {name: evaluation.predicted for name, evaluation in candidate.evaluations.items()},
+                    config.labels, config.gate, seed=config.training.seed)
+    return Judgement(candidate=candidate, champion_tests=champion_tests, verdict=verdict,
                      holdout=_holdout_metrics(plan.holdout, champion, candidate.classifier),
                      disagreements=disagreements(_new_rows(plan), champion, candidate.classifier))
 
@@ -133,13 +136,13 @@ def _judge(plan: MergePlan, pending: Path, config: StanceConfig, registry: Regis
 def _commit(plan: MergePlan, pending: Path, config: StanceConfig, challenger_config: StanceConfig,
             registry: Registry, champion_tag: str, judgement: Judgement, *, forced: bool) -> str:
     """Store the challenger, then promote it and move the merged data into place in one journaled step."""
-    decision = judgement.decision
-    retrain_record = {**plan.summary(), "champion": champion_tag, "gate": decision.to_dict(), "forced": forced}
+    verdict, written = judgement.verdict, judgement.verdict.decisions["test"]
+    retrain_record = {**plan.summary(), "champion": champion_tag, "gate": verdict.to_dict(), "forced": forced}
     version = register_candidate(registry, challenger_config, judgement.candidate, promoted=True,
                                  extra_metadata={"train_sha256": file_sha256(pending), "retrain": retrain_record})
     reason = (f"retrain with {plan.source.name}: " +
               ("forced past the gate" if forced else "accepted by the gate") +
-              f" (test macro-F1 {decision.macro_f1_champion:.3f} -> {decision.macro_f1_challenger:.3f})")
+              f" (test macro-F1 {written.macro_f1_champion:.3f} -> {written.macro_f1_challenger:.3f})")
     registry.promote_with_data(version.tag, reason, pending, config.data.train_path)
     return version.tag
 

@@ -14,7 +14,8 @@ DISAGREEMENT_COLUMNS = ("row", "text", "label", "champion", "challenger", "champ
 
 
 def retrain_document(result: RetrainResult) -> dict:
-    """The retrain.json document: data changes, both models' metrics, the gate's decision."""
+    """The retrain.json document: data changes, both models' metrics on each test set ("test",
+    "real_test"), the gate's decision on each."""
     return {
         "champion": result.champion,
         "challenger": result.challenger,
@@ -25,11 +26,11 @@ def retrain_document(result: RetrainResult) -> dict:
         "training": {"rows": result.training.rows,
                      "seconds": round(result.training.seconds, 1), "epochs_run": result.training.epochs_run,
                      "validation_macro_f1": round(result.training.validation_macro_f1, 4)},
-        "test": {"data": result.champion_test.data_path, "n": result.champion_test.n,
-                 "champion": _summary(result.champion_test.model),
-                 "challenger": _summary(result.challenger_test.model)},
+        **{name: {"data": evaluation.data_path, "n": evaluation.n, "champion": _summary(evaluation.model),
+                  "challenger": _summary(result.challenger_tests[name].model)}
+           for name, evaluation in result.champion_tests.items()},
         "holdout": {name: _summary(metrics) for name, metrics in result.holdout.items()},
-        "gate": result.decision.to_dict(),
+        "gate": result.verdict.to_dict(),
         "disagreements": len(result.disagreements),
     }
 
@@ -58,10 +59,12 @@ def _per_class_png(result: RetrainResult) -> bytes:
     import matplotlib.pyplot as plt
     import numpy as np
 
-    panels = [("frozen test set", result.champion_test.model, result.challenger_test.model)]
+    titles = {"test": "frozen test set (written)", "real_test": "frozen test set (real text)"}
+    panels = [(titles.get(name, name), evaluation.model, result.challenger_tests[name].model)
+              for name, evaluation in result.champion_tests.items()]
     if result.holdout:
         panels.append(("holdout of the new rows", result.holdout["champion"], result.holdout["challenger"]))
-    labels = list(result.champion_test.labels)
+    labels = list(result.champion_tests["test"].labels)
     figure, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels), 4.2), squeeze=False)
     for axis, (title, champion, challenger) in zip(axes[0], panels):
         names = [*labels, "macro"]

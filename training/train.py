@@ -65,6 +65,31 @@ def _tokenized(examples: list[Example], tokenizer, config: StanceConfig):
     return Dataset.from_dict({**dict(encoded), "label": label_ids([e.label for e in examples], config.labels).tolist()})
 
 
+def class_weights(examples: list[Example], config: StanceConfig) -> list[float] | None:
+    """Each label's loss weight, n / (labels x the label's count) for "balanced"; None for "none".
+
+    Balanced weights make every class count as much in the loss as it would in an evenly labelled
+    set, whatever the mix of the training sentences.
+    """
+    if config.training.class_weights == "none":
+        return None
+    counts = np.bincount(label_ids([e.label for e in examples], config.labels), minlength=len(config.labels))
+    return [len(examples) / (len(config.labels) * max(1, count)) for count in counts]
+
+
+def _weighted_loss(weights: list[float], label_smoothing: float):
+    """The Trainer's loss (`compute_loss_func`): cross-entropy with class weights and label smoothing."""
+    import torch
+
+    weight = torch.tensor(weights, dtype=torch.float32)
+
+    def loss(outputs, labels, num_items_in_batch=None):
+        return torch.nn.functional.cross_entropy(outputs.logits.float(), labels, weight=weight,
+                                                 label_smoothing=label_smoothing)
+
+    return loss
+
+
 def uses_bf16(settings: TrainingSettings) -> bool:
     """Whether training runs under bf16 autocast: "auto" only where the CPU has native bf16.
 
@@ -129,6 +154,7 @@ def train_model(examples: list[Example], config: StanceConfig, output_dir: Path,
     model = AutoModelForSequenceClassification.from_pretrained(
         base, num_labels=len(config.labels), id2label=id_to_label(config.labels),
         label2id=label_to_id(config.labels))
+    weights = class_weights(train_examples, config)
     with tempfile.TemporaryDirectory(prefix="stance-checkpoints-") as checkpoint_dir:
         trainer = Trainer(
             model=model,
@@ -138,6 +164,7 @@ def train_model(examples: list[Example], config: StanceConfig, output_dir: Path,
             data_collator=collator(tokenizer, config.training),
             processing_class=tokenizer,
             compute_metrics=_epoch_macro_f1,
+            compute_loss_func=_weighted_loss(weights, config.training.label_smoothing) if weights else None,
             callbacks=[EarlyStoppingCallback(early_stopping_patience=config.training.early_stopping_patience)],
         )
         trainer.train()

@@ -1,0 +1,30 @@
+"""Reading officials' words out of the public-domain sources (training.realtext)."""
+
+from __future__ import annotations
+
+from training.realtext import DENIAL_CUES, RealSentence, official_paragraphs, sample
+
+TRANSCRIPT = ["MS. JEAN-PIERRE:  Good afternoon, everybody.  (Applause.)",
+              "We have Admiral John Kirby here today.",
+              "Q    Is it true that the talks have collapsed?",
+              "Follow-up: and when will you know?",
+              "MR. KIRBY:  That report is simply false.",
+              "Q  Thanks."]
+
+
+def test_only_officials_words_are_kept_and_stage_directions_dropped():
+    assert list(official_paragraphs(TRANSCRIPT)) == ["Good afternoon, everybody.",
+                                                     "We have Admiral John Kirby here today.",
+                                                     "That report is simply false."]
+
+
+def test_sampling_mixes_random_and_cue_sentences_without_duplicates():
+    def sentence(text: str, whole: bool) -> RealSentence:
+        return RealSentence(text=text, repository="r/r", commit="0" * 40, file="f.md", document="r/r:f.md",
+                            locator="p1s1", whole=whole)
+
+    found = [sentence(f"Plain sentence number {i} about the budget.", True) for i in range(50)]
+    found += [sentence(f"That report number {i} is false.", False) for i in range(50)]
+    picked = sample(found, 20, seed=1, shares=(0.5, 0.5, 0.0))
+    assert len(picked) == 20 and len({x.text for x in picked}) == 20
+    assert sum(bool(DENIAL_CUES.search(x.text)) for x in picked) == 10
