@@ -41,7 +41,9 @@ class ModelDescription(BaseModel):
     created: str
     train_rows: int | None
     train_sha256: str | None
-    metrics: dict
+    metrics: dict = Field(description="metrics on the written frozen test set, measured when the version was made")
+    real_test_metrics: dict | None = Field(None, description="metrics on the real frozen test set (officials' "
+                                                             "statements), when the version was scored on it")
     backend: str = Field(description="the forward-pass backend serving this version")
     backend_check: dict | None = Field(None, description="every backend's agreement, macro-F1 and speed "
                                                          "on the test set, measured when the version was created")

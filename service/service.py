@@ -123,6 +123,7 @@ class Stance:
             train_rows=current.metadata.get("train_rows"),
             train_sha256=current.metadata.get("train_sha256"),
             metrics=current.metadata.get("test_metrics", {}),
+            real_test_metrics=current.metadata.get("real_test_metrics"),
             backend=current.classifier.backend,
             backend_check=current.backend_check,
         )

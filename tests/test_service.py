@@ -67,6 +67,7 @@ def test_model_describes_the_served_version(server, tiny_registry):
     assert body["train_rows"] == info.metadata["train_rows"]
     assert body["train_sha256"] == info.metadata["train_sha256"]
     assert body["metrics"]["macro_f1"] == info.metadata["test_metrics"]["macro_f1"]
+    assert body["real_test_metrics"] == info.metadata["real_test_metrics"] and body["real_test_metrics"]["n"] == 30
     assert body["created"]
     assert body["backend"] == info.backend["chosen"] and body["backend_check"] == info.backend
 
