@@ -69,6 +69,13 @@ STRONG_EUPHEMISM_CUES = re.compile(
     re.IGNORECASE)
 
 
+def clean_text(text: str) -> str:
+    """A sentence as a reader sees it: Markdown escapes and emphasis removed, spacing collapsed."""
+    text = text.replace("\\[", "[").replace("\\]", "]").replace("\\*", "*").replace("\\_", "_")
+    text = re.sub(r"(?<!\w)[*_]{1,2}([^*_]+)[*_]{1,2}(?!\w)", r"\1", text)
+    return " ".join(text.split())
+
+
 @dataclass(frozen=True)
 class RealSentence:
     """One sentence an official said or wrote, and where it comes from."""
@@ -178,9 +185,10 @@ def sentences(repository: str, git_dir: Path, documents: Iterator[tuple[str, lis
             if not (whole or any(cue.search(paragraph) for cue in cues)):
                 continue
             for s, span in enumerate(split_sentences(paragraph), start=1):
-                text = span.text.strip()
+                text = clean_text(span.text)
                 words = len(text.split())
-                if 6 <= words <= 60 and text[-1] in ".!?\"”" and not text.isupper() and text[0].isupper():
+                if (6 <= words <= 60 and text[-1] in ".!?\"”" and not text.isupper() and text[0].isupper()
+                        and not re.match(r"^Q[\s.:]", text)):
                     yield RealSentence(text=text, repository=repository, commit=commit, file=file,
                                        document=f"{repository}:{path}", locator=f"p{p}s{s}", whole=whole)
 
