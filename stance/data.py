@@ -257,8 +257,9 @@ def check_file(
     real_text = _missing_columns(records, ("repository",)) == [] and bool(records)
     for row, record in records:
         example, problems = _check_record(row, record, require_label, labels, max_chars)
-        check.problems.extend(problems + (_provenance_problems(row, record) if real_text else []))
-        if example is not None and not (real_text and _provenance_problems(row, record)):
+        provenance = _provenance_problems(row, record) if real_text else []
+        check.problems.extend(problems + provenance)
+        if example is not None and not provenance:
             check.examples.append(example)
     if require_label:
         check.problems.extend(_duplicate_problems(check.examples))
