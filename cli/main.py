@@ -172,8 +172,8 @@ def _show_training(result, console: Console) -> None:
 @app.command()
 def evaluate(
     model: Annotated[Optional[str], typer.Option(help="Model version [default: the promoted one].")] = None,
-    data: Annotated[Optional[Path], typer.Option(help="Labelled CSV/JSONL [default: every frozen test set: "
-                                                      "data/test.csv and data/real_test.csv].")] = None,
+    data: Annotated[Optional[Path], typer.Option(help="Labelled CSV/JSONL [default: every frozen test set, "
+                                                      "the written and the real one].")] = None,
     out: Annotated[Optional[Path], typer.Option(help="Report folder [default: reports/<version>-<data>]; with "
                                                      "several test sets, one folder per set inside it.")] = None,
     backend: BackendOption = None,
@@ -183,22 +183,22 @@ def evaluate(
     from stance.data import load_examples
     from stance.inference import StanceClassifier
     from training.evaluate import evaluate as evaluate_model
-    from training.evaluate import write_reports
-    from training.pipeline import load_training_examples
+    from training.evaluate import fit_baseline, write_reports
+    from training.pipeline import load_test_sets, load_training_examples
 
     config = StanceConfig()
     console = _console()
     with _user_errors():
         paths = {data.stem: data} if data else config.test_sets()
-        test_sets = {name: load_examples(path, max_chars=config.data.max_text_chars) for name, path in paths.items()}
-        baseline_train = load_training_examples(config)
+        test_sets = ({data.stem: load_examples(data, max_chars=config.data.max_text_chars)} if data
+                     else load_test_sets(config))
+        baseline = fit_baseline(load_training_examples(config), config.training.seed)
         classifier = StanceClassifier.load(model, batch_size=config.inference.batch_size, backend=backend)
     evaluations = {}
     for name, examples in test_sets.items():
         with _progress(f"scoring {paths[name]}") as progress:
             task = progress.add_task("", total=len(examples))
-            evaluations[name] = evaluate_model(classifier, examples, baseline_train, seed=config.training.seed,
-                                               data_path=str(paths[name]),
+            evaluations[name] = evaluate_model(classifier, examples, baseline, data_path=str(paths[name]),
                                                on_batch=lambda n: progress.advance(task, n))
         show_evaluation(evaluations[name], console)
         folder = f"{classifier.version.replace(':', '-')}-{paths[name].stem}"

@@ -12,7 +12,7 @@ from stance.data import load_examples
 from stance.inference import StanceClassifier
 from stance.labels import LABELS
 from stance.registry import Registry
-from training.evaluate import evaluate, write_reports
+from training.evaluate import evaluate, fit_baseline, write_reports
 from training.pipeline import load_training_examples, train_and_register
 from stance.data import Example
 from training.train import _weighted_loss, class_weights, collator, uses_bf16
@@ -28,8 +28,8 @@ def test_first_version_is_promoted_with_labels_config_metrics_and_data_hash(tiny
     classifier = StanceClassifier.from_dir(tiny_registry.path_of(info.tag), version=info.tag)
     train = load_training_examples(tiny_config)
     for name, path in (("test", tiny_config.data.test_path), ("real_test", tiny_config.data.real_test_path)):
-        stored = evaluate(classifier, load_examples(path, max_chars=2000), train, seed=tiny_config.training.seed,
-                          data_path=str(path)).to_metrics()
+        baseline = fit_baseline(train, tiny_config.training.seed)
+        stored = evaluate(classifier, load_examples(path, max_chars=2000), baseline, data_path=str(path)).to_metrics()
         field = "test_metrics" if name == "test" else "real_test_metrics"
         assert metadata[field] == {key: value for key, value in stored.items() if key != "model_version"}
     assert set(metadata["test_metrics"]["per_class"]) == set(LABELS)
@@ -54,7 +54,7 @@ def test_evaluation_uses_the_served_predict_and_writes_reports(use_registry, tin
     classifier = StanceClassifier.load()
     examples = load_examples(tiny_config.data.test_path, max_chars=2000)
     train = load_examples(tiny_config.data.train_path, max_chars=2000)
-    evaluation = evaluate(classifier, examples, train, seed=13, data_path=str(tiny_config.data.test_path))
+    evaluation = evaluate(classifier, examples, fit_baseline(train, 13), data_path=str(tiny_config.data.test_path))
     predicted = [p.label for p in classifier.predict([e.text for e in examples])]
     assert len(evaluation.errors) == sum(p != e.label for p, e in zip(predicted, examples))
     paths = write_reports(evaluation, tmp_path / "out")

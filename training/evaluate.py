@@ -54,8 +54,11 @@ class Evaluation:
         }
 
 
-def baseline_predictions(train: list[Example], texts: list[str], seed: int) -> list[str]:
-    """A TF-IDF (word 1-2 grams) + logistic regression baseline, trained on `train`."""
+def fit_baseline(train: list[Example], seed: int):
+    """A TF-IDF (word 1-2 grams) + logistic regression baseline trained on `train` (scikit-learn).
+
+    Fitted once per training set (several seconds on the full data) and scored on every test set.
+    """
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
@@ -64,13 +67,12 @@ def baseline_predictions(train: list[Example], texts: list[str], seed: int) -> l
         TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1),
         LogisticRegression(max_iter=2000, C=4.0, random_state=seed),
     )
-    pipeline.fit([e.text for e in train], [e.label for e in train])
-    return [str(label) for label in pipeline.predict(texts)]
+    return pipeline.fit([e.text for e in train], [e.label for e in train])
 
 
-def evaluate(classifier: StanceClassifier, examples: list[Example], baseline_train: list[Example], *,
-             seed: int, data_path: str = "", on_batch: Callable[[int], None] | None = None) -> Evaluation:
-    """Score `classifier` and the baseline (trained with `seed`) on `examples`; keep the model's errors."""
+def evaluate(classifier: StanceClassifier, examples: list[Example], baseline, *, data_path: str = "",
+             on_batch: Callable[[int], None] | None = None) -> Evaluation:
+    """Score `classifier` and a fitted baseline (`fit_baseline`) on `examples`; keep the model's errors."""
     texts = [example.text for example in examples]
     gold = [example.label for example in examples]
     predictions = classifier.predict(texts, on_batch=on_batch)
@@ -86,7 +88,7 @@ def evaluate(classifier: StanceClassifier, examples: list[Example], baseline_tra
         labels=classifier.labels,
         n=len(examples),
         model=metrics_of(gold, predicted, classifier.labels),
-        baseline=metrics_of(gold, baseline_predictions(baseline_train, texts, seed), classifier.labels),
+        baseline=metrics_of(gold, [str(label) for label in baseline.predict(texts)], classifier.labels),
         errors=errors,
         predicted=predicted,
     )

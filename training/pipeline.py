@@ -12,7 +12,7 @@ from stance.data import Example, file_sha256, load_examples
 from stance.inference import StanceClassifier
 from stance.registry import Registry
 from training.backends import check_backends, describe_backend_result
-from training.evaluate import Evaluation, evaluate
+from training.evaluate import Evaluation, evaluate, fit_baseline
 from training.train import TrainingResult, train_model
 
 
@@ -33,6 +33,7 @@ class Candidate:
     training: TrainingResult
     classifier: StanceClassifier
     evaluations: dict[str, Evaluation]
+    baseline: object  # the TF-IDF baseline fitted on the same training sentences (a champion is scored beside it)
 
 
 def load_training_examples(config: StanceConfig) -> list[Example]:
@@ -47,11 +48,11 @@ def load_test_sets(config: StanceConfig) -> dict[str, list[Example]]:
             for name, path in config.test_sets().items()}
 
 
-def evaluate_on(classifier: StanceClassifier, test_sets: dict[str, list[Example]], train: list[Example],
+def evaluate_on(classifier: StanceClassifier, test_sets: dict[str, list[Example]], baseline,
                 config: StanceConfig) -> dict[str, Evaluation]:
-    """The classifier and the TF-IDF baseline (trained on `train`) scored on each test set."""
+    """The classifier and a fitted TF-IDF baseline scored on each test set."""
     paths = config.test_sets()
-    return {name: evaluate(classifier, examples, train, seed=config.training.seed, data_path=str(paths[name]))
+    return {name: evaluate(classifier, examples, baseline, data_path=str(paths[name]))
             for name, examples in test_sets.items()}
 
 
@@ -68,12 +69,13 @@ def _metrics(evaluation: Evaluation) -> dict:
 
 def version_metadata(config: StanceConfig, training: TrainingResult, evaluations: dict[str, Evaluation]) -> dict:
     """What the registry stores beside the weights: data identity, configuration, metrics per test set."""
+    train_files = {str(path): file_sha256(path) for path in config.train_paths()}
     metadata = {
         "labels": list(config.labels),
         "train_path": str(config.data.train_path),
         "train_rows": training.rows,
-        "train_sha256": file_sha256(config.data.train_path),
-        "train_files": {str(path): file_sha256(path) for path in config.train_paths()},
+        "train_sha256": train_files[str(config.data.train_path)],
+        "train_files": train_files,
         "test_path": str(config.data.test_path),
         "test_sha256": file_sha256(config.data.test_path),
         "training_seconds": round(training.seconds, 1),
@@ -99,8 +101,9 @@ def train_candidate(config: StanceConfig, workdir: Path, train_examples: list[Ex
                    on_backend=_show_backend if show_progress else None)
     classifier = StanceClassifier.from_dir(training.model_dir, version="candidate",
                                            batch_size=config.inference.batch_size)
-    return Candidate(training=training, classifier=classifier,
-                     evaluations=evaluate_on(classifier, test_sets, train_examples, config))
+    baseline = fit_baseline(train_examples, config.training.seed)
+    return Candidate(training=training, classifier=classifier, baseline=baseline,
+                     evaluations=evaluate_on(classifier, test_sets, baseline, config))
 
 
 def _show_backend(backend: str, result: dict) -> None:

@@ -123,7 +123,7 @@ def _judge(plan: MergePlan, pending: Path, config: StanceConfig, registry: Regis
     on_stage(f"scoring the champion {champion_tag} on the same {sizes} sentences")
     champion = StanceClassifier.from_dir(registry.path_of(champion_tag), version=champion_tag,
                                          batch_size=config.inference.batch_size)
-    champion_tests = evaluate_on(champion, test_sets, train_examples, config)
+    champion_tests = evaluate_on(champion, test_sets, candidate.baseline, config)
     verdict = judge({name: [example.label for example in examples] for name, examples in test_sets.items()},
                     {name: evaluation.predicted for name, evaluation in champion_tests.items()},
                     {name: evaluation.predicted for name, evaluation in candidate.evaluations.items()},
