@@ -122,7 +122,9 @@ def test_fifty_concurrent_requests_equal_in_process_predictions(server, in_proce
     with ThreadPoolExecutor(max_workers=50) as pool:
         responses = list(pool.map(lambda text: post(server, "/classify", {"sentences": [text]}), texts))
     assert [r.status_code for r in responses] == [200] * 50
-    expected = in_process.predict(texts)
+    # Each request carries one sentence, so each is compared with that sentence predicted alone:
+    # padding it into a batch of longer sentences moves reduced-precision backends by ~1e-4.
+    expected = [in_process.predict([text])[0] for text in texts]
     for response, prediction in zip(responses, expected):
         (result,) = response.json()["results"]
         assert result["label"] == prediction.label
