@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from training.realsplit import agreement, settle, split_by_document
+from training.realsplit import agreement, extend_split, latest_readings, settle, split_by_document
 
 
 def test_two_agreeing_passes_decide_and_a_third_reading_settles_a_disagreement():
@@ -26,3 +26,18 @@ def test_the_test_set_takes_whole_documents_until_it_is_big_enough():
     test = split_by_document(sorted(documents), documents, test_size=7, seed=1)
     assert len(test) == 9 and len({documents[i] for i in test}) == 3
     assert split_by_document(sorted(documents), documents, 7, seed=1) == test
+
+
+def test_a_kept_split_keeps_each_earlier_document_on_its_side_and_draws_only_new_ones():
+    documents = {f"s{i}": f"doc{i // 2}" for i in range(40)}  # twenty documents of two sentences
+    kept = {"doc0": "test", "doc1": "train", "doc2": "test"}
+    test = extend_split(sorted(documents), documents, kept, test_share=0.25, seed=3)
+    assert {"s0", "s1", "s4", "s5"} <= test and not {"s2", "s3"} & test
+    drawn = test - {"s0", "s1", "s4", "s5"}
+    assert len(drawn) == 8  # a quarter of the 34 sentences in new documents, in whole documents
+
+
+def test_a_sentence_read_again_in_a_later_round_takes_its_latest_reading():
+    candidates = {"r1": {"document": "d", "locator": "p1s1"}, "r2": {"document": "d", "locator": "p1s2"},
+                  "v1": {"document": "d", "locator": "p1s1"}}
+    assert latest_readings(candidates) == {"r1": "v1", "r2": "r2", "v1": "v1"}

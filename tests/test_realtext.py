@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from training.realtext import DENIAL_CUES, RealSentence, official_paragraphs, sample
+from training.realtext import DENIAL_CUES, RealSentence, official_paragraphs, poldis_paragraphs, sample
 
 TRANSCRIPT = ["MS. JEAN-PIERRE:  Good afternoon, everybody.  (Applause.)",
               "We have Admiral John Kirby here today.",
@@ -28,3 +28,12 @@ def test_sampling_mixes_random_and_cue_sentences_without_duplicates():
     picked = sample(found, 20, seed=1, shares=(0.5, 0.5, 0.0))
     assert len(picked) == 20 and len({x.text for x in picked}) == 20
     assert sum(bool(DENIAL_CUES.search(x.text)) for x in picked) == 10
+
+
+def test_a_1960_80_conference_keeps_the_presidents_answers_without_headings_or_questions():
+    text = ("SITUATION IN IRAN,THE PRESIDENT. Since the day our Embassy was seized, we have had two goals.,"
+            "Recently there have been some positive signs.,QUESTIONS,SHAH OF IRAN,Q. Mr. President, was it "
+            "proper?,Follow-up, sir.,THE PRESIDENT. That's ancient history, [laughter] and I won't go into it.")
+    assert list(official_paragraphs(poldis_paragraphs(text))) == [
+        "Since the day our Embassy was seized, we have had two goals.", "Recently there have been some positive signs.",
+        "That's ancient history, and I won't go into it."]

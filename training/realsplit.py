@@ -87,15 +87,50 @@ def split_by_document(ids: list[str], documents: dict[str, str], test_size: int,
     return set(chosen)
 
 
-def assemble(candidates: dict[str, dict], labels_dir: Path, out_dir: Path, test_size: int, seed: int) -> dict:
-    """Write real_train.csv, real_test.csv and real_stats.json into `out_dir`; return the figures."""
+def extend_split(ids: list[str], documents: dict[str, str], kept: dict[str, str], test_share: float,
+                 seed: int) -> set[str]:
+    """Test ids when an earlier split is kept: a document of the earlier test set stays in it and one
+    of its training set stays there; documents seen for the first time are drawn at random into the
+    test set until it holds `test_share` of their sentences. `kept` maps a document to its side."""
+    new = [i for i in ids if documents[i] not in kept]
+    test = {i for i in ids if kept.get(documents[i]) == "test"}
+    return test | split_by_document(new, documents, round(test_share * len(new)), seed)
+
+
+def kept_split(folder: Path) -> dict[str, str]:
+    """Each document of the real data files in `folder`, and the side ('train', 'test') it is on."""
+    return {row["document"]: side for side in ("train", "test")
+            for row in csv.DictReader((folder / f"real_{side}.csv").open(encoding="utf-8"))}
+
+
+def latest_readings(candidates: dict[str, dict]) -> dict[str, str]:
+    """Each id and the id of its sentence's last reading: a sentence sampled again in a later round
+    (to be labelled again under a changed rule) keeps the later labels. Later means read later."""
+    latest = {(row["document"], row["locator"]): i for i, row in candidates.items()}
+    return {i: latest[(row["document"], row["locator"])] for i, row in candidates.items()}
+
+
+def assemble(candidates: dict[str, dict], labels_dir: Path, out_dir: Path, test_size: int, seed: int,
+             kept: dict[str, str] | None = None, test_share: float = 0.2) -> dict:
+    """Write real_train.csv, real_test.csv and real_stats.json into `out_dir`; return the figures.
+
+    With `kept` (see `kept_split`), the earlier split is kept and only new documents are drawn.
+    """
     passes = tuple(read_pass(labels_dir, prefix) for prefix in ("A", "B", "C"))
-    label = settle(passes)
+    settled = settle(passes)
+    latest = latest_readings(candidates)
+    label = {i: value for i, value in settled.items() if latest[i] == i}
     stats = {**agreement(passes[0], passes[1]), "third_readings": sum(
         1 for i in passes[2] if i in passes[0] and i in passes[1] and passes[0][i] != passes[1][i])}
-    stats["dropped_unsettled"] = stats["labelled_twice"] - len(label)
+    stats["dropped_unsettled"] = stats["labelled_twice"] - len(settled)
+    again = [(settled[i], settled.get(latest[i])) for i in settled if latest[i] != i]
+    stats["labelled_again"] = {"sentences": len(again), "changed": dict(Counter(
+        f"{before}->{after}" for before, after in again if after not in (None, before)))}
     documents = {i: candidates[i]["document"] for i in label}
-    test = split_by_document(sorted(label), documents, test_size, seed)
+    if kept is None:
+        test = split_by_document(sorted(label), documents, test_size, seed)
+    else:
+        test = extend_split(sorted(label), documents, kept, test_share, seed)
     train = [i for i in sorted(label) if i not in test]
     copies, leaks = _near_copies(candidates, label, sorted(test), train)
     stats["dropped_near_duplicates"] = {"real_test_vs_training": len(copies), "real_train_vs_written_test": len(leaks)}
@@ -156,12 +191,17 @@ def main() -> None:
     join.add_argument("--out", type=Path, default=Path("data"))
     join.add_argument("--test-size", type=int, default=1100)
     join.add_argument("--seed", type=int, default=13)
+    join.add_argument("--keep-split", type=Path, help="folder of earlier real_train.csv and real_test.csv whose "
+                                                      "documents stay on their side; new documents are drawn")
+    join.add_argument("--test-share", type=float, default=0.2, help="with --keep-split: share of the new "
+                                                                     "documents' sentences drawn for the test set")
     args = parser.parse_args()
     if args.command == "batches":
         batches(args.candidates, args.out, args.batches, args.prefix, args.seed)
     else:
+        kept = kept_split(args.keep_split) if args.keep_split else None
         print(json.dumps(assemble(read_candidates(args.candidates), args.labels, args.out, args.test_size,
-                                  args.seed), indent=2))
+                                  args.seed, kept, args.test_share), indent=2))
 
 
 if __name__ == "__main__":

@@ -69,6 +69,37 @@ STRONG_EUPHEMISM_CUES = re.compile(
     re.IGNORECASE)
 
 
+# Third round: phrases that most often name an unfavourable fact softly (everyday soft words for
+# death, poverty, addiction, dismissal and decline as well as officials' and soldiers' words) or
+# rebut a claim outright, to raise the rare labels' share.
+TARGETED_DENIAL_CUES = re.compile(
+    r"\b((that's|that is|this is|it's|it is|those are|these are|they are|which is) (just |simply |absolutely |"
+    r"completely |flatly |patently |totally |not )?(not true|false|untrue|wrong|inaccurate|not accurate|not the case|"
+    r"nonsense|ridiculous|absurd|a lie|a myth|fake|incorrect|misleading)|no truth|baseless|unfounded|categorical(ly)?|"
+    r"no basis|no evidence (that|of|to)|never said|never happened|did not happen|didn't happen|fake news|"
+    r"false (claims?|reports?|narrative|allegations?|information|story|statements?|charges?)|"
+    r"(mis|dis)information (about|that|on)|conspiracy theor|made up|fabricat|mischaracteri[sz]|misrepresent|"
+    r"misconstru|out of context|den(y|ies|ied) (that|the|any|those|these|reports?|allegations?|claims?|it|this|"
+    r"having)|reject(s|ed)? (the|that|those|these|any) (claims?|reports?|allegations?|notion|idea|premise|"
+    r"characteri[sz]ation|assertion|suggestion|accusations?)|not what (I|he|she|we) said|set the record straight|"
+    r"correct the record|contrary to (what|reports|claims)|debunk|no such)\b", re.IGNORECASE)
+TARGETED_EUPHEMISM_CUES = re.compile(
+    r"\b(passed away|passing of|pass(ed|ing)? on\b|lost (his|her|their|our) (li(fe|ves)|battle)|loss of (life|lives)|"
+    r"laid to rest|no longer with us|ultimate sacrifice|last full measure|gave (his|her|their) li(fe|ves)|"
+    r"fallen (heroes|soldiers|service|warriors|officers|comrades)|our fallen|demise|departed|"
+    r"less fortunate|underprivileged|disadvantaged|underserved|low-income|economically (struggling|distressed)|"
+    r"hard times|tough times|struggling (families|communities)|food insecur|housing insecur|substance (use|abuse)|"
+    r"drinking problem|use disorder|let go|between jobs|released from|workforce (reduction|optimi)|"
+    r"reduction in force|rightsiz|downsiz|headcount|restructur|collateral damage|neutrali[sz]|enhanced interrogation|"
+    r"kinetic|taken off the battlefield|removed from the battlefield|friendly fire|regrettable|mistakes were made|"
+    r"misspoke|misstat|negative growth|slowdown|soft landing|cooling|headwinds|softening|correction|transitory|"
+    r"bumps? in the road|hiccup|glitch|setback|growing pains|price adjustments?|revenue enhancement|"
+    r"senior citizens|golden years|irregularit|inappropriate (behavior|conduct|relationship)|improper|"
+    r"pacification|protective reaction|incursion|police action|engaged (an|a|two|three|four|five) ISIL|"
+    r"special needs|differently abled|challenged|difficulties|adjustment|readjustment|disruption)",
+    re.IGNORECASE)
+
+
 def clean_text(text: str) -> str:
     """A sentence as a reader sees it: Markdown escapes and emphasis removed, spacing collapsed."""
     text = text.replace("\\[", "[").replace("\\]", "]").replace("\\*", "*").replace("\\_", "_")
@@ -159,6 +190,45 @@ def obama_briefings(git_dir: Path) -> Iterator[tuple[str, list[str]]]:
         yield path, list(official_paragraphs(paragraphs))
 
 
+POLDIS_FILE = "data/US_News_Conferences_1960_1980.rda"
+POLDIS_HEADING = re.compile(r"^(?:[A-Z0-9][A-Z0-9 .'’\-&/]*,)+(?=\S)")
+POLDIS_SPEAKER = re.compile(r"^(Q|THE PRESIDENT|[A-Z][A-Z.’' \-]{2,40})\.\s+")
+
+
+def poldis_conferences(git_dir: Path) -> Iterator[tuple[str, list[str]]]:
+    """(file#date, official paragraphs) of each presidential news conference of 1960-1980.
+
+    The text is an R data file (read with `pyreadr`, needed only for this source); each
+    conference's paragraphs are joined by commas, topic headings in capitals open some of them
+    and each paragraph starts with its speaker ("THE PRESIDENT.", "Q.").
+    """
+    try:
+        import pyreadr
+    except ImportError as missing:
+        raise SystemExit("reading henriquesposito/poldis needs pyreadr: pip install pyreadr") from missing
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        local = Path(folder) / "conferences.rda"
+        local.write_bytes(subprocess.run(["git", f"--git-dir={git_dir}", "show", f"HEAD:{POLDIS_FILE}"],
+                                         capture_output=True, check=True).stdout)
+        table = next(iter(pyreadr.read_r(str(local)).values()))
+    for row in table.itertuples():
+        yield f"{POLDIS_FILE}#{row.date}/row{row.Index + 1}", list(official_paragraphs(poldis_paragraphs(row.text)))
+
+
+def poldis_paragraphs(text: str) -> list[str]:
+    """A conference's paragraphs, headings and "[laughter]" removed, speakers as in other transcripts."""
+    paragraphs = []
+    for part in re.split(r"(?<=[.?!\"”\]]),(?=\S)", text):
+        part = POLDIS_HEADING.sub("", part).strip()
+        speaker = POLDIS_SPEAKER.match(part)
+        if speaker:
+            part = f"{speaker.group(1)}: {part[speaker.end():]}" if speaker.group(1) != "Q" else f"Q {part}"
+        paragraphs.append(re.sub(r"\s*\[[^\]]*\]\s*", " ", part).strip())
+    return paragraphs
+
+
 def centcom_releases(git_dir: Path) -> Iterator[tuple[str, list[str]]]:
     """One document per release date: its strike lines, each a paragraph."""
     by_date: dict[str, list[str]] = {}
@@ -214,37 +284,48 @@ def sample(found: list[RealSentence], total: int, seed: int, shares: tuple[float
     return [sentence for sentence in chosen.values() if sentence is not None]
 
 
+ROUND_CUES = {1: (DENIAL_CUES, EUPHEMISM_CUES), 2: (STRONG_DENIAL_CUES, STRONG_EUPHEMISM_CUES),
+              3: (TARGETED_DENIAL_CUES, TARGETED_EUPHEMISM_CUES)}
+
+
+def round_plan(round_number: int, sources: dict[str, Path]) -> list[tuple]:
+    """What each sampling round read: (repository, git dir, documents, sentences to sample, shares
+    (random, denial cues, euphemism cues), share of documents read whole)."""
+    wh, obama = "brian14708/wh-briefings", "RIstiaque/Country-Counting-from-Press-Briefings"
+    centcom, poldis = "kevinschaul/uscentcom-isil-airstrikes-scraper", "henriquesposito/poldis"
+    readers = {wh: wh_briefings, obama: obama_briefings, centcom: centcom_releases, poldis: poldis_conferences}
+    plans = {1: [(wh, 2600, (0.4, 0.3, 0.3), 0.04), (obama, 1000, (0.4, 0.35, 0.25), 0.1),
+                 (centcom, 200, (0.6, 0.1, 0.3), 0.3)],
+             2: [(wh, 1000, (0.0, 0.5, 0.5), 0.0), (obama, 450, (0.0, 0.5, 0.5), 0.0)],
+             3: [(wh, 1000, (0.0, 0.45, 0.55), 0.0), (obama, 550, (0.0, 0.45, 0.55), 0.0),
+                 (poldis, 650, (0.3, 0.3, 0.4), 0.1), (centcom, 200, (0.0, 0.0, 1.0), 0.0)]}
+    return [(repository, sources[repository], readers[repository](sources[repository]), total, shares, whole)
+            for repository, total, shares, whole in plans[round_number]]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--wh", type=Path, required=True, help="git dir of brian14708/wh-briefings")
     parser.add_argument("--obama", type=Path, required=True, help="git dir of RIstiaque/Country-Counting-...")
     parser.add_argument("--centcom", type=Path, required=True, help="git dir of the CENTCOM scraper")
+    parser.add_argument("--poldis", type=Path, help="git dir of henriquesposito/poldis (round 3)")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--seed", type=int, default=13)
-    parser.add_argument("--strong", type=Path, help="a second round: strong cues only, leaving out the texts "
-                                                     "of this earlier candidates file")
+    parser.add_argument("--round", type=int, choices=sorted(ROUND_CUES), default=1,
+                        help="1: random and broad cues; 2: strong cues; 3: targeted cues and the 1960-80 conferences")
+    parser.add_argument("--exclude", type=Path, nargs="*", default=[],
+                        help="candidate files of earlier rounds, whose texts are not sampled again")
     args = parser.parse_args()
-    exclude = frozenset()
-    cues = (DENIAL_CUES, EUPHEMISM_CUES)
-    if args.strong:
-        exclude = frozenset(" ".join(row["text"].lower().split())
-                            for row in csv.DictReader(args.strong.open(encoding="utf-8")))
-        cues = (STRONG_DENIAL_CUES, STRONG_EUPHEMISM_CUES)
-    # (repository, git dir, documents, sentences to sample, shares: random, denial cues, euphemism cues,
-    # share of documents read whole)
-    plan = [("brian14708/wh-briefings", args.wh, wh_briefings(args.wh), 2600, (0.4, 0.3, 0.3), 0.04),
-            ("RIstiaque/Country-Counting-from-Press-Briefings", args.obama, obama_briefings(args.obama), 1000,
-             (0.4, 0.35, 0.25), 0.1),
-            ("kevinschaul/uscentcom-isil-airstrikes-scraper", args.centcom, centcom_releases(args.centcom), 200,
-             (0.6, 0.1, 0.3), 0.3)]
-    if args.strong:
-        plan = [("brian14708/wh-briefings", args.wh, wh_briefings(args.wh), 1000, (0.0, 0.5, 0.5), 0.0),
-                ("RIstiaque/Country-Counting-from-Press-Briefings", args.obama, obama_briefings(args.obama), 450,
-                 (0.0, 0.5, 0.5), 0.0)]
+    exclude = frozenset(" ".join(row["text"].lower().split()) for path in args.exclude
+                        for row in csv.DictReader(path.open(encoding="utf-8")))
+    cues = ROUND_CUES[args.round]
+    sources = {"brian14708/wh-briefings": args.wh, "RIstiaque/Country-Counting-from-Press-Briefings": args.obama,
+               "kevinschaul/uscentcom-isil-airstrikes-scraper": args.centcom, "henriquesposito/poldis": args.poldis}
     rows = []
-    for repository, git_dir, documents, total, shares, whole_share in plan:
+    for repository, git_dir, documents, total, shares, whole_share in round_plan(args.round, sources):
         found = list(sentences(repository, git_dir, documents, whole_share, args.seed, cues))
         picked = sample(found, total, args.seed, shares, cues, exclude)
+        exclude |= {" ".join(x.text.lower().split()) for x in picked}
         print(f"{repository}: {len(found)} sentences, {len(picked)} sampled", flush=True)
         rows += [{"text": x.text, **{c: getattr(x, c) for c in PROVENANCE_COLUMNS}} for x in picked]
     atomic_write_text(args.out, csv_text(rows, ("text", *PROVENANCE_COLUMNS)))
