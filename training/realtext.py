@@ -191,7 +191,8 @@ def obama_briefings(git_dir: Path) -> Iterator[tuple[str, list[str]]]:
 
 
 POLDIS_FILE = "data/US_News_Conferences_1960_1980.rda"
-POLDIS_HEADING = re.compile(r"^(?:[A-Z0-9][A-Z0-9 .'’\-&/]*,)+(?=\S)")
+POLDIS_HEADING = re.compile(r"^(?:[A-Z0-9][A-Z0-9 .'’\-&/]*(?:,|\s(?=Q\.|THE PRESIDENT\.)))+(?=\S)"
+                            r"|^(?:[A-Z0-9][A-Z0-9'’\-&/]+ ){2,}(?=[A-Z][a-z])")
 POLDIS_SPEAKER = re.compile(r"^(Q|THE PRESIDENT|[A-Z][A-Z.’' \-]{2,40})\.\s+")
 
 
@@ -221,7 +222,7 @@ def poldis_paragraphs(text: str) -> list[str]:
     """A conference's paragraphs, headings and "[laughter]" removed, speakers as in other transcripts."""
     paragraphs = []
     for part in re.split(r"(?<=[.?!\"”\]]),(?=\S)", text):
-        part = POLDIS_HEADING.sub("", part).strip()
+        part = POLDIS_HEADING.sub("", re.sub(r"\[\d+\.?\]\s*", "", part)).strip()
         speaker = POLDIS_SPEAKER.match(part)
         if speaker:
             part = f"{speaker.group(1)}: {part[speaker.end():]}" if speaker.group(1) != "Q" else f"Q {part}"
