@@ -55,7 +55,7 @@ def test_test_set_does_not_copy_training_sentences(checks):
 # The sources real sentences may come from (data/SOURCES.md), and text that must never be in the project:
 # the sources of the real-text measurement sets.
 ALLOWED_REPOSITORIES = {"brian14708/wh-briefings", "RIstiaque/Country-Counting-from-Press-Briefings",
-                        "kevinschaul/uscentcom-isil-airstrikes-scraper"}
+                        "kevinschaul/uscentcom-isil-airstrikes-scraper", "henriquesposito/poldis"}
 FORBIDDEN = ("bbc", "glowbe", "euphemism_corpus", "general debate", "generaldebate", "earnings")
 
 
@@ -77,12 +77,12 @@ def test_the_real_files_pass_the_data_check_with_provenance_on_every_row(real):
 
 def test_enough_real_sentences_and_a_real_test_set_of_800(real):
     examples = [e for check in real.values() for e in check.examples]
-    assert len(examples) >= 5000 and len(real["real_test.csv"].examples) >= 800
+    assert len(examples) >= 7500 and len(real["real_test.csv"].examples) >= 800
     counts = Counter(e.label for e in examples)
-    # Denials and euphemisms are rare in real statements: 11.8% and 6.7% after two sampling rounds
+    # Denials and euphemisms are rare in real statements: 14.3% and 15.6% after three sampling rounds
     # (data/SOURCES.md); the aim of a fifth each is not reached yet.
-    assert counts["denial"] >= 600 and counts["euphemism"] >= 340, counts
-    assert min(real["real_test.csv"].label_counts().values()) >= 70
+    assert counts["denial"] >= 1000 and counts["euphemism"] >= 1100, counts
+    assert min(real["real_test.csv"].label_counts().values()) >= 200
 
 
 def test_the_real_split_is_by_document_with_no_copy_across_it(real):
