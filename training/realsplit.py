@@ -105,7 +105,8 @@ def kept_split(folder: Path) -> dict[str, str]:
 
 def latest_readings(candidates: dict[str, dict]) -> dict[str, str]:
     """Each id and the id of its sentence's last reading: a sentence sampled again in a later round
-    (to be labelled again under a changed rule) keeps the later labels. Later means read later."""
+    (to be labelled again under a changed rule) keeps the later labels. Later means read later;
+    give it settled readings only, so that an unsettled later reading leaves the earlier one."""
     latest = {(row["document"], row["locator"]): i for i, row in candidates.items()}
     return {i: latest[(row["document"], row["locator"])] for i, row in candidates.items()}
 
@@ -118,14 +119,14 @@ def assemble(candidates: dict[str, dict], labels_dir: Path, out_dir: Path, test_
     """
     passes = tuple(read_pass(labels_dir, prefix) for prefix in ("A", "B", "C"))
     settled = settle(passes)
-    latest = latest_readings(candidates)
+    latest = latest_readings({i: row for i, row in candidates.items() if i in settled})
     label = {i: value for i, value in settled.items() if latest[i] == i}
     stats = {**agreement(passes[0], passes[1]), "third_readings": sum(
         1 for i in passes[2] if i in passes[0] and i in passes[1] and passes[0][i] != passes[1][i])}
     stats["dropped_unsettled"] = stats["labelled_twice"] - len(settled)
-    again = [(settled[i], settled.get(latest[i])) for i in settled if latest[i] != i]
+    again = [(settled[i], settled[latest[i]]) for i in settled if latest[i] != i]
     stats["labelled_again"] = {"sentences": len(again), "changed": dict(Counter(
-        f"{before}->{after}" for before, after in again if after not in (None, before)))}
+        f"{before}->{after}" for before, after in again if after != before))}
     documents = {i: candidates[i]["document"] for i in label}
     if kept is None:
         test = split_by_document(sorted(label), documents, test_size, seed)
