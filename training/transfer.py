@@ -1,0 +1,82 @@
+"""The transfer set: unlabelled real sentences the teacher labels with probabilities for the student.
+
+Sentences of officials, drawn at random from documents read whole, from the same public-domain
+sources as the labelled real sentences (`training.realtext`). A document of the real test set is
+never read, and a sentence already labelled is never drawn, so the transfer set carries nothing of
+the test set and repeats no labelled row. Run as
+`python -m training.transfer --wh GIT_DIR --obama GIT_DIR --centcom GIT_DIR --poldis GIT_DIR
+--out data/transfer.csv`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+from pathlib import Path
+
+from stance.data import PROVENANCE_COLUMNS
+from stance.files import atomic_write_text, csv_text
+from training.realtext import (RealSentence, centcom_releases, obama_briefings, poldis_conferences, sentences,
+                               wh_briefings)
+
+# (repository, reader, share of the transfer set, share of its documents read whole)
+PLAN = (("brian14708/wh-briefings", wh_briefings, 0.5, 0.1),
+        ("RIstiaque/Country-Counting-from-Press-Briefings", obama_briefings, 0.3, 0.3),
+        ("henriquesposito/poldis", poldis_conferences, 0.15, 0.6),
+        ("kevinschaul/uscentcom-isil-airstrikes-scraper", centcom_releases, 0.05, 0.5))
+
+
+def normalised(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def draw(found: list[RealSentence], size: int, seed: int, excluded_documents: set[str],
+         excluded_texts: set[str]) -> list[RealSentence]:
+    """`size` distinct sentences at random from `found`, none from an excluded document or text."""
+    pool = [x for x in found if x.document not in excluded_documents and normalised(x.text) not in excluded_texts]
+    random.Random(seed).shuffle(pool)
+    chosen: dict[str, RealSentence] = {}
+    for sentence in pool:
+        if len(chosen) >= size:
+            break
+        chosen.setdefault(normalised(sentence.text), sentence)
+    return list(chosen.values())
+
+
+def labelled(paths: list[Path]) -> tuple[set[str], set[str]]:
+    """The documents of the real test file(s) and the texts of every labelled file given."""
+    documents, texts = set(), set()
+    for path in paths:
+        for row in csv.DictReader(path.open(encoding="utf-8")):
+            texts.add(normalised(row["text"]))
+            if "test" in path.stem and row.get("document"):
+                documents.add(row["document"])
+    return documents, texts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    for name in ("wh", "obama", "centcom", "poldis"):
+        parser.add_argument(f"--{name}", type=Path, required=True, help=f"git dir of the {name} source")
+    parser.add_argument("--size", type=int, default=40_000)
+    parser.add_argument("--seed", type=int, default=29)
+    parser.add_argument("--labelled", type=Path, nargs="*", help="labelled files whose texts (and, for test "
+                        "files, documents) are left out", default=[Path(f"data/{name}.csv") for name in
+                                                               ("train", "test", "real_train", "real_test")])
+    parser.add_argument("--out", type=Path, default=Path("data/transfer.csv"))
+    args = parser.parse_args()
+    dirs = dict(zip((repository for repository, *_ in PLAN), (args.wh, args.obama, args.poldis, args.centcom)))
+    excluded_documents, excluded_texts = labelled(args.labelled)
+    rows = []
+    for repository, reader, share, whole_share in PLAN:
+        found = list(sentences(repository, dirs[repository], reader(dirs[repository]), whole_share, args.seed, ()))
+        picked = draw(found, round(args.size * share), args.seed, excluded_documents, excluded_texts)
+        excluded_texts |= {normalised(x.text) for x in picked}
+        print(f"{repository}: {len(found)} sentences read, {len(picked)} drawn", flush=True)
+        rows += [{"text": x.text, **{c: getattr(x, c) for c in PROVENANCE_COLUMNS}} for x in picked]
+    atomic_write_text(args.out, csv_text(rows, ("text", *PROVENANCE_COLUMNS)))
+
+
+if __name__ == "__main__":
+    main()
