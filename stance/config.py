@@ -43,6 +43,9 @@ class DataSettings(Section):
     # Second frozen test set: real sentences from documents none of real_train_path's come from.
     # Evaluation reports it beside test_path and the promotion gate judges both; None for none.
     real_test_path: Path | None = Path("data/real_test.csv")
+    # The teacher's probabilities of the labelled and the transfer sentences (`stance teacher label`);
+    # a model trained with them learns from the teacher too. None trains on the gold labels alone.
+    teacher_probs_path: Path | None = None
     # Longest accepted sentence of a labelled file, in characters.
     max_text_chars: int = Field(2000, ge=1)
     # Longest accepted input to `stance predict` (a text, a file, or one row of a file), in characters.
@@ -80,6 +83,14 @@ class TrainingSettings(Section):
     # that the real sentences (four in five of them assertions) do not tilt the model towards
     # "assertion"; "none" weighs every sentence alike (versions saved before this field trained so).
     class_weights: Literal["balanced", "none"] = "balanced"
+    # Weight of the teacher's probabilities in the loss against the gold labels' (training.distill);
+    # used only when data.teacher_probs_path is set.
+    distill_weight: float = Field(0.5, ge=0, le=1)
+    # Temperature softening the teacher's and the student's distributions in the distillation term.
+    distill_temperature: float = Field(2.0, gt=0)
+    # Unlabelled transfer sentences, with the teacher's probabilities, added to training (at random
+    # from data.teacher_probs_path; 0 for none).
+    transfer_size: int = Field(0, ge=0)
     # Share of the training file carved out (stratified) for validation and early stopping.
     validation_fraction: float = Field(0.1, gt=0, lt=0.5)
     # Epochs without validation macro-F1 improvement before training stops.

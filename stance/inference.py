@@ -8,6 +8,7 @@ serves them never imports torch or transformers.
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -61,11 +62,13 @@ class TorchRunner:
 
         self.model = AutoModelForSequenceClassification.from_pretrained(model_dir).eval()
         self.bf16 = bf16
+        # The inputs this architecture takes (MPNet, the teacher's, has no token_type_ids).
+        self.accepted = frozenset(inspect.signature(self.model.forward).parameters)
 
     def __call__(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
         import torch
 
-        tensors = {name: torch.from_numpy(array) for name, array in inputs.items()}
+        tensors = {name: torch.from_numpy(array) for name, array in inputs.items() if name in self.accepted}
         with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
             return self.model(**tensors).logits.float().numpy()
 

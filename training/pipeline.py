@@ -12,6 +12,7 @@ from stance.data import Example, file_sha256, load_examples
 from stance.inference import StanceClassifier
 from stance.registry import Registry
 from training.backends import check_backends, describe_backend_result
+from training.distill import SoftTargets, load_soft_targets
 from training.evaluate import Evaluation, evaluate, fit_baseline
 from training.train import TrainingResult, train_model
 
@@ -40,6 +41,15 @@ def load_training_examples(config: StanceConfig) -> list[Example]:
     """Every labelled sentence a model trains on: the training file and the real sentences, if any."""
     return [example for path in config.train_paths()
             for example in load_examples(path, max_chars=config.data.max_text_chars)]
+
+
+def load_teacher_probabilities(config: StanceConfig) -> SoftTargets | None:
+    """The teacher's probabilities the configuration trains with (its transfer sentences drawn to
+    `transfer_size`), or None for training on the gold labels alone."""
+    path = config.data.teacher_probs_path
+    if path is None or config.training.distill_weight == 0:
+        return None
+    return load_soft_targets(path, config.labels).with_transfer(config.training.transfer_size, config.training.seed)
 
 
 def load_test_sets(config: StanceConfig) -> dict[str, list[Example]]:
@@ -85,6 +95,8 @@ def version_metadata(config: StanceConfig, training: TrainingResult, evaluations
         "backend": read_backend_check(training.model_dir),
         "config": _without_none(config.record()),
     }
+    if config.data.teacher_probs_path is not None:
+        metadata["teacher_probs_sha256"] = file_sha256(config.data.teacher_probs_path)
     if "real_test" in evaluations:
         metadata.update(real_test_path=str(config.data.real_test_path),
                         real_test_sha256=file_sha256(config.data.real_test_path),
@@ -96,7 +108,8 @@ def train_candidate(config: StanceConfig, workdir: Path, train_examples: list[Ex
                     test_sets: dict[str, list[Example]], *, show_progress: bool = True) -> Candidate:
     """Fine-tune on `train_examples` into `workdir`, check its backends on the written test set,
     and score it on every test set."""
-    training = train_model(train_examples, config, Path(workdir) / "model", show_progress=show_progress)
+    training = train_model(train_examples, config, Path(workdir) / "model", show_progress=show_progress,
+                           soft_targets=load_teacher_probabilities(config))
     check_backends(training.model_dir, test_sets["test"], config,
                    on_backend=_show_backend if show_progress else None)
     classifier = StanceClassifier.from_dir(training.model_dir, version="candidate",

@@ -22,6 +22,7 @@ from stance.config import StanceConfig, TrainingSettings
 from stance.data import Example
 from stance.inference import REFERENCE_BACKEND, StanceClassifier
 from stance.labels import id_to_label, label_to_id
+from training.distill import SoftTargets, distillation_loss, training_rows
 from training.hardware import bf16_supported
 from training.metrics import class_f1, label_ids, metrics_of
 
@@ -59,12 +60,22 @@ def _epoch_macro_f1(eval_prediction) -> dict[str, float]:
     return {"macro_f1": float(class_f1(eval_prediction.label_ids, predicted, logits.shape[-1]).mean())}
 
 
-def _tokenized(examples: list[Example], tokenizer, config: StanceConfig):
-    """Token ids per sentence, unpadded: the collator pads each batch to its own longest member."""
+def _tokenized(examples: list[Example], tokenizer, config: StanceConfig, soft: SoftTargets | None = None):
+    """Token ids per sentence, unpadded: the collator pads each batch to its own longest member.
+
+    With `soft`, each row also carries the teacher's probabilities ("teacher", NaN where none) and
+    the transfer sentences follow the examples, with no gold label (-100).
+    """
     from datasets import Dataset
 
-    encoded = tokenizer([e.text for e in examples], truncation=True, max_length=config.training.max_length)
-    return Dataset.from_dict({**dict(encoded), "label": label_ids([e.label for e in examples], config.labels).tolist()})
+    if soft is None:
+        texts, gold = [e.text for e in examples], label_ids([e.label for e in examples], config.labels).tolist()
+        columns = {"label": gold}
+    else:
+        texts, gold, teacher = training_rows(examples, soft)
+        columns = {"label": [-100 if g is None else g for g in gold], "teacher": teacher.tolist()}
+    encoded = tokenizer(texts, truncation=True, max_length=config.training.max_length)
+    return Dataset.from_dict({**dict(encoded), **columns})
 
 
 def class_weights(examples: list[Example], config: StanceConfig) -> list[float] | None:
@@ -79,6 +90,20 @@ def class_weights(examples: list[Example], config: StanceConfig) -> list[float] 
     return [len(examples) / (len(config.labels) * max(1, count)) for count in counts]
 
 
+def _distillation_loss(weights: list[float] | None, config: StanceConfig):
+    """`training.distill.distillation_loss` with this run's class weights and settings."""
+    import torch
+
+    weight = torch.tensor(weights, dtype=torch.float32) if weights else None
+    settings = config.training
+
+    def loss(logits, labels, teacher):
+        return distillation_loss(logits, labels, teacher, weight=weight, label_smoothing=settings.label_smoothing,
+                                 distill_weight=settings.distill_weight, temperature=settings.distill_temperature)
+
+    return loss
+
+
 def _weighted_loss(weights: list[float], label_smoothing: float):
     """The Trainer's loss (`compute_loss_func`): cross-entropy with class weights and label smoothing."""
     import torch
@@ -90,6 +115,35 @@ def _weighted_loss(weights: list[float], label_smoothing: float):
                                                  label_smoothing=label_smoothing)
 
     return loss
+
+
+class _TeacherCollator:
+    """Pads a batch as the plain collator does and stacks the rows' teacher probabilities."""
+
+    def __init__(self, pad):
+        self.pad = pad
+
+    def __call__(self, features: list[dict]):
+        import torch
+
+        teacher = torch.tensor([feature.pop("teacher") for feature in features], dtype=torch.float32)
+        batch = self.pad(features)
+        batch["teacher"] = teacher
+        return batch
+
+
+def _distillation_trainer(loss, **kwargs):
+    """A Trainer whose loss sees the teacher's probabilities (`training.distill.distillation_loss`)."""
+    from transformers import Trainer
+
+    class DistillationTrainer(Trainer):
+        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+            teacher, labels = inputs.pop("teacher"), inputs.pop("labels")
+            outputs = model(**inputs)
+            value = loss(outputs.logits.float(), labels, teacher)
+            return (value, outputs) if return_outputs else value
+
+    return DistillationTrainer(**kwargs)
 
 
 def uses_bf16(settings: TrainingSettings) -> bool:
@@ -109,8 +163,10 @@ def collator(tokenizer, settings: TrainingSettings):
     return DataCollatorWithPadding(tokenizer, padding="longest")
 
 
-def _training_arguments(config: StanceConfig, checkpoint_dir: Path, show_progress: bool, resumable: bool):
-    """The Trainer's arguments; a resumable run keeps the optimiser's state in each checkpoint too."""
+def _training_arguments(config: StanceConfig, checkpoint_dir: Path, show_progress: bool, resumable: bool,
+                        distilling: bool = False):
+    """The Trainer's arguments; a resumable run keeps the optimiser's state in each checkpoint too,
+    and a distilling one keeps the teacher column the model's forward does not take."""
     from transformers import TrainingArguments
 
     settings = config.training
@@ -137,17 +193,20 @@ def _training_arguments(config: StanceConfig, checkpoint_dir: Path, show_progres
         bf16=uses_bf16(settings),
         report_to="none",
         disable_tqdm=not show_progress,
+        remove_unused_columns=not distilling,
     )
 
 
 def train_model(examples: list[Example], config: StanceConfig, output_dir: Path, *,
-                show_progress: bool = True, checkpoint_dir: Path | None = None) -> TrainingResult:
+                show_progress: bool = True, checkpoint_dir: Path | None = None,
+                soft_targets: SoftTargets | None = None) -> TrainingResult:
     """Fine-tune the base model on `examples` and write the best checkpoint to `output_dir`.
 
     The best epoch is chosen by macro-F1 on a validation split carved from `examples`;
     training stops early once it stops improving. The test set plays no part here. With
     `checkpoint_dir`, each epoch's checkpoint is kept there and a run stopped part-way resumes from
     the last one (the teacher's long runs); otherwise checkpoints live in a temporary folder.
+    With `soft_targets`, the model also learns from the teacher's probabilities (`training.distill`).
     """
     from transformers import AutoModelForSequenceClassification, AutoTokenizer, EarlyStoppingCallback, Trainer, set_seed
 
@@ -161,17 +220,26 @@ def train_model(examples: list[Example], config: StanceConfig, output_dir: Path,
         label2id=label_to_id(config.labels))
     weights = class_weights(train_examples, config)
     with _checkpoints(checkpoint_dir) as checkpoints:
-        trainer = Trainer(
+        arguments = dict(
             model=model,
-            args=_training_arguments(config, checkpoints, show_progress, resumable=checkpoint_dir is not None),
-            train_dataset=_tokenized(train_examples, tokenizer, config),
-            eval_dataset=_tokenized(validation_examples, tokenizer, config),
-            data_collator=collator(tokenizer, config.training),
+            args=_training_arguments(config, checkpoints, show_progress, resumable=checkpoint_dir is not None,
+                                     distilling=soft_targets is not None),
+            train_dataset=_tokenized(train_examples, tokenizer, config, soft_targets),
             processing_class=tokenizer,
             compute_metrics=_epoch_macro_f1,
-            compute_loss_func=_weighted_loss(weights, config.training.label_smoothing) if weights else None,
             callbacks=[EarlyStoppingCallback(early_stopping_patience=config.training.early_stopping_patience)],
         )
+        if soft_targets is None:
+            trainer = Trainer(
+                **arguments, eval_dataset=_tokenized(validation_examples, tokenizer, config),
+                data_collator=collator(tokenizer, config.training),
+                compute_loss_func=_weighted_loss(weights, config.training.label_smoothing) if weights else None)
+        else:
+            without_transfer = SoftTargets(soft_targets.labels, soft_targets.labelled, [], soft_targets.sha256)
+            trainer = _distillation_trainer(
+                _distillation_loss(weights, config), **arguments,
+                eval_dataset=_tokenized(validation_examples, tokenizer, config, without_transfer),
+                data_collator=_TeacherCollator(collator(tokenizer, config.training)))
         trainer.train(resume_from_checkpoint=_last_checkpoint(checkpoints))
         output_dir = Path(output_dir)
         trainer.save_model(str(output_dir))
