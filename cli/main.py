@@ -150,6 +150,28 @@ def teacher_train(quiet: Annotated[bool, typer.Option("--quiet", help="No progre
                      f"{result.model_dir}")
 
 
+@teacher_app.command("label")
+def teacher_label(
+    transfer: Annotated[Path, typer.Option(help="Unlabelled transfer sentences with their provenance "
+                                                "(python -m training.transfer).")] = Path("data/transfer.csv.gz"),
+    out: Annotated[Path, typer.Option(help="Probabilities file written (gzip CSV), its record beside it "
+                                           "as .json.")] = Path("data/teacher_probs.csv.gz"),
+) -> None:
+    """Store the trained teacher's probabilities of every labelled training sentence and transfer sentence."""
+    from training.pipeline import load_training_examples
+    from training.teacher import label_sentences, read_rows
+
+    config = StanceConfig()
+    with _user_errors():
+        labelled = load_training_examples(config)
+        total = len(labelled) + len(read_rows(transfer))
+        with _progress("teacher labelling") as progress:
+            task = progress.add_task("", total=total)
+            record = label_sentences(labelled, transfer, config, out, on_batch=lambda n: progress.advance(task, n))
+    _console().print(f"wrote {out}: {record['labelled_rows']} labelled and {record['transfer_rows']} transfer "
+                     f"sentences (SHA-256 {record['probabilities_sha256'][:12]}...)")
+
+
 @app.command()
 def train(
     data: Annotated[Optional[Path], typer.Option(help=_help("Training file", DataSettings, "train_path"))] = None,
@@ -206,6 +228,8 @@ def evaluate(
     out: Annotated[Optional[Path], typer.Option(help="Report folder [default: reports/<version>-<data>]; with "
                                                      "several test sets, one folder per set inside it.")] = None,
     backend: BackendOption = None,
+    model_dir: Annotated[Optional[Path], typer.Option(help="A model folder instead of a registry version "
+                                                           "(e.g. the teacher, .teacher/trained).")] = None,
 ) -> None:
     """Score a model version and the TF-IDF baseline; write metrics.json, errors.csv and a PNG per test set."""
     from cli.terminal import show_evaluation, show_test_sets
@@ -222,7 +246,9 @@ def evaluate(
         test_sets = ({data.stem: load_examples(data, max_chars=config.data.max_text_chars)} if data
                      else load_test_sets(config))
         baseline = fit_baseline(load_training_examples(config), config.training.seed)
-        classifier = StanceClassifier.load(model, batch_size=config.inference.batch_size, backend=backend)
+        classifier = (StanceClassifier.from_dir(model_dir, batch_size=config.inference.batch_size, backend=backend)
+                      if model_dir else
+                      StanceClassifier.load(model, batch_size=config.inference.batch_size, backend=backend))
     evaluations = {}
     for name, examples in test_sets.items():
         with _progress(f"scoring {paths[name]}") as progress:

@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from conftest import REAL_TEST_CSV, REAL_TRAIN_CSV, TEST_CSV, TRAIN_CSV
+from conftest import REAL_TEST_CSV, REAL_TRAIN_CSV, ROOT, TEST_CSV, TRAIN_CSV
 from stance.config import DataSettings
 from stance.data import check_file, near_duplicates, normalise_text, shared_documents
 from stance.labels import LABELS
@@ -99,3 +99,19 @@ def test_every_real_row_was_labelled_twice_and_its_label_is_the_agreed_one():
             votes = [row["pass_a"], row["pass_b"], row["pass_c"]]
             assert row["pass_a"] and row["pass_b"], row
             assert votes.count(row["label"]) >= 2, row
+
+
+def test_the_transfer_sentences_are_real_unlabelled_and_outside_the_real_test_documents():
+    from training.distill import open_csv
+
+    with open_csv(ROOT / "data" / "transfer.csv.gz") as stream:
+        rows = list(csv.DictReader(stream))
+    assert 30_000 <= len(rows) <= 50_000
+    assert {row["repository"] for row in rows} <= ALLOWED_REPOSITORIES and all(row["commit"] for row in rows)
+    assert not [row for row in rows if any(word in (row["file"] + row["document"]).lower() for word in FORBIDDEN)]
+    test_documents = {row["document"] for row in csv.DictReader(REAL_TEST_CSV.open(encoding="utf-8"))}
+    assert not [row for row in rows if row["document"] in test_documents]
+    labelled = {normalise_text(row["text"]) for path in (TRAIN_CSV, TEST_CSV, REAL_TRAIN_CSV, REAL_TEST_CSV)
+                for row in csv.DictReader(path.open(encoding="utf-8"))}
+    assert not [row for row in rows if normalise_text(row["text"]) in labelled]
+    assert len({normalise_text(row["text"]) for row in rows}) == len(rows)

@@ -4,14 +4,18 @@ and fine-tuning it with epoch checkpoints a stopped run resumes from."""
 from __future__ import annotations
 
 import hashlib
+import json
 import zipfile
 from pathlib import Path
 
 import pytest
 
 from stance.config import TeacherSettings
+from stance.data import PROVENANCE_COLUMNS
+from training.distill import load_soft_targets, write_gzip_csv
 from training.pipeline import load_training_examples
-from training.teacher import PART_PACKAGES, TeacherError, install, part_files, teacher_config, train_teacher
+from training.teacher import (PART_PACKAGES, TeacherError, install, label_sentences, part_files, teacher_config,
+                              train_teacher)
 
 
 def fake_parts(folder: Path, model_dir: Path) -> tuple[list[Path], str]:
@@ -47,7 +51,7 @@ def test_a_missing_part_package_is_named_with_the_command_that_installs_it(tmp_p
         part_files([str(tmp_path)])
 
 
-def test_the_teacher_trains_with_its_own_settings_and_keeps_epoch_checkpoints(tmp_path, tiny_config,
+def test_the_teacher_trains_with_its_own_settings_keeps_epoch_checkpoints_and_labels_the_data(tmp_path, tiny_config,
                                                                               tiny_base_model):
     settings = TeacherSettings(model_dir=tiny_base_model, trained_dir=tmp_path / "trained",
                                checkpoint_dir=tmp_path / "checkpoints", epochs=1, max_length=32)
@@ -56,6 +60,15 @@ def test_the_teacher_trains_with_its_own_settings_and_keeps_epoch_checkpoints(tm
     result = train_teacher(load_training_examples(config), config, show_progress=False)
     assert (result.model_dir / "model.safetensors").is_file()
     assert [path.name for path in (tmp_path / "checkpoints").iterdir()] != []
+    transfer = tmp_path / "transfer.csv.gz"
+    write_gzip_csv(transfer, [{"text": f"Sentence {n} of a briefing.", "repository": "r/r", "commit": "0" * 40,
+                               "file": "f.md", "document": "r/r:f.md", "locator": f"p1s{n}"} for n in range(5)],
+                   ["text", *PROVENANCE_COLUMNS])
+    examples = load_training_examples(config)
+    record = label_sentences(examples, transfer, config, tmp_path / "teacher_probs.csv.gz")
+    soft = load_soft_targets(tmp_path / "teacher_probs.csv.gz", config.labels)
+    assert (record["labelled_rows"], record["transfer_rows"]) == (len(examples), 5) == (len(soft.labelled), 5)
+    assert json.loads((tmp_path / "teacher_probs.json").read_text())["probabilities_sha256"] == soft.sha256
     untrained = config.model_copy(update={"teacher": settings.model_copy(update={"model_dir": tmp_path / "none"})})
     with pytest.raises(TeacherError, match="stance teacher install"):
         train_teacher([], untrained, show_progress=False)

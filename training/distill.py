@@ -14,6 +14,7 @@ the data, e.g. by `stance retrain`) is learnt from its gold label alone.
 from __future__ import annotations
 
 import csv
+import gzip
 import random
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from stance.data import DataCheck, DataError, Example, Problem, file_sha256
+from stance.files import atomic_write_bytes, csv_text
 
 KINDS = ("labelled", "transfer")
 
@@ -48,6 +50,16 @@ class SoftTargets:
         return SoftTargets(self.labels, self.labelled, kept[:size], self.sha256)
 
 
+def open_csv(path: Path):
+    """A CSV file opened for reading as text, gzip-compressed when its name ends in .gz."""
+    return (gzip.open if Path(path).suffix == ".gz" else open)(path, "rt", encoding="utf-8", newline="")
+
+
+def write_gzip_csv(path: Path, rows: list[dict], columns: list[str]) -> None:
+    """`rows` as gzip-compressed CSV, byte for byte the same for the same rows (no timestamp)."""
+    atomic_write_bytes(path, gzip.compress(csv_text(rows, columns).encode("utf-8"), mtime=0))
+
+
 def probability_columns(labels: tuple[str, ...]) -> list[str]:
     return [f"p_{label}" for label in labels]
 
@@ -58,7 +70,7 @@ def load_soft_targets(path: Path, labels: tuple[str, ...]) -> SoftTargets:
     problems: list[Problem] = []
     labelled: dict[str, tuple[float, ...]] = {}
     transfer: list[tuple[str, tuple[float, ...]]] = []
-    with Path(path).open(encoding="utf-8", newline="") as stream:
+    with open_csv(path) as stream:
         reader = csv.DictReader(stream)
         missing = [c for c in ("text", "kind", *columns) if c not in (reader.fieldnames or [])]
         if missing:

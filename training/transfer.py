@@ -5,7 +5,7 @@ sources as the labelled real sentences (`training.realtext`). A document of the 
 never read, and a sentence already labelled is never drawn, so the transfer set carries nothing of
 the test set and repeats no labelled row. Run as
 `python -m training.transfer --wh GIT_DIR --obama GIT_DIR --centcom GIT_DIR --poldis GIT_DIR
---out data/transfer.csv`.
+--out data/transfer.csv.gz`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import random
 from pathlib import Path
 
 from stance.data import PROVENANCE_COLUMNS
-from stance.files import atomic_write_text, csv_text
+from training.distill import write_gzip_csv
 from training.realtext import (RealSentence, centcom_releases, obama_briefings, poldis_conferences, sentences,
                                wh_briefings)
 
@@ -64,7 +64,7 @@ def main() -> None:
     parser.add_argument("--labelled", type=Path, nargs="*", help="labelled files whose texts (and, for test "
                         "files, documents) are left out", default=[Path(f"data/{name}.csv") for name in
                                                                ("train", "test", "real_train", "real_test")])
-    parser.add_argument("--out", type=Path, default=Path("data/transfer.csv"))
+    parser.add_argument("--out", type=Path, default=Path("data/transfer.csv.gz"))
     args = parser.parse_args()
     dirs = dict(zip((repository for repository, *_ in PLAN), (args.wh, args.obama, args.poldis, args.centcom)))
     excluded_documents, excluded_texts = labelled(args.labelled)
@@ -75,7 +75,7 @@ def main() -> None:
         excluded_texts |= {normalised(x.text) for x in picked}
         print(f"{repository}: {len(found)} sentences read, {len(picked)} drawn", flush=True)
         rows += [{"text": x.text, **{c: getattr(x, c) for c in PROVENANCE_COLUMNS}} for x in picked]
-    atomic_write_text(args.out, csv_text(rows, ("text", *PROVENANCE_COLUMNS)))
+    write_gzip_csv(args.out, rows, ["text", *PROVENANCE_COLUMNS])
 
 
 if __name__ == "__main__":
