@@ -70,6 +70,7 @@ def _user_errors():
     from stance.inference import BackendError
     from stance.registry import RegistryError
     from training.retrain import NothingToRetrain
+    from stance.shipping import ShippedModelError
     from training.teacher import TeacherError
 
     try:
@@ -77,7 +78,7 @@ def _user_errors():
     except NothingToRetrain as error:
         _console().print(str(error))
         raise typer.Exit(0) from None
-    except (DataError, BackendError, TeacherError) as error:
+    except (DataError, BackendError, TeacherError, ShippedModelError) as error:
         _stderr().print(f"[red]error[/red] {error}", markup=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     except ValidationError as error:
@@ -322,15 +323,20 @@ def serve(
     host: Annotated[Optional[str], typer.Option(help=_help("Address to bind", ServiceSettings, "host"))] = None,
     port: Annotated[Optional[int], typer.Option(help=_help("Port", ServiceSettings, "port"))] = None,
 ) -> None:
-    """Serve the promoted model over HTTP with BentoML; train the default model first if none exists."""
+    """Serve the promoted model over HTTP with BentoML. With none yet, import the shipped default model
+    (shipped/default, checksums checked), or train one where nothing is shipped."""
     from service.launcher import serve_command
     from stance.registry import Registry
+    from stance.shipping import SHIPPED_DIR, import_shipped
     from training.pipeline import train_and_register
 
     with _user_errors():
         config = StanceConfig().with_overrides(service={"host": host, "port": port})
         registry = Registry()
-        if registry.promoted() is None:
+        if registry.promoted() is None and SHIPPED_DIR.is_dir():
+            _console().print(f"no promoted model yet: importing the shipped default model ({SHIPPED_DIR})")
+            _console().print(f"{import_shipped(registry, SHIPPED_DIR)}: checksums checked, promoted")
+        elif registry.promoted() is None:
             _console().print("no promoted model yet: training the default model first")
             _show_training(train_and_register(config), _console())
         _ensure_exports(registry, registry.promoted(), config)
@@ -407,6 +413,23 @@ def _ensure_exports(registry, tag: str, config: StanceConfig) -> None:
         check = ensure_backend_check(
             path, config, on_backend=lambda backend, result: _console().print(describe_backend_result(backend, result)))
         _console().print(f"serving it on {check['chosen']}")
+
+
+@app.command()
+def ship(
+    version: Annotated[Optional[str], typer.Argument(help="Version to ship [default: the promoted one].")] = None,
+    out: Annotated[Path, typer.Option(help="Folder written (replaced).")] = Path("shipped/default"),
+) -> None:
+    """Write a version in the compact form `make serve` imports (int8 ONNX, tokenizer, metadata, checksums)."""
+    from stance.registry import Registry
+    from stance.shipping import ship as ship_version
+
+    with _user_errors():
+        registry = Registry()
+        tag = registry.resolve(version)
+        sums = ship_version(registry, tag, out)
+    size = sum((out / name).stat().st_size for name in sums) / 1e6
+    _console().print(f"shipped {tag} into {out}: {len(sums)} files, {size:.1f} MB, SHA-256 of each in SHA256SUMS")
 
 
 @app.command()

@@ -105,6 +105,9 @@ def make_runner(model_dir: Path, backend: str):
             raise BackendError(f"{model_dir.name} has no {backend} export ({path.name}); it is written "
                                "when a version is trained, promoted or served")
         return OnnxRunner(path)
+    if not any((Path(model_dir) / name).is_file() for name in ("model.safetensors", "pytorch_model.bin")):
+        raise BackendError(f"{Path(model_dir).name} has no torch weights for {backend} (a shipped version "
+                           "carries its int8 export only; `make train` builds one with every backend)")
     return TorchRunner(model_dir, bf16=backend == "torch-bf16")
 
 
