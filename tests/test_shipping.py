@@ -67,3 +67,14 @@ def test_the_imported_version_is_served_over_http(shipped, tmp_path):
     expected = StanceClassifier.from_dir(registry.path_of(tag)).predict(SENTENCES)
     assert [r["label"] for r in body["results"]] == [p.label for p in expected]
     assert json.loads((shipped / "metadata.json").read_text())["test_metrics"] == model["metrics"]
+
+
+def test_the_committed_default_model_is_complete_and_labels_as_the_project_does():
+    from conftest import ROOT
+    from stance.labels import LABELS
+    from stance.shipping import SHIPPED_DIR, verify
+
+    folder = ROOT / SHIPPED_DIR
+    assert "onnx/model-int8.onnx" in verify(folder)
+    assert json.loads((folder / "stance.json").read_text())["labels"] == list(LABELS)
+    assert StanceClassifier.from_dir(folder).predict(["The ministry denied the report."])[0].label in LABELS
