@@ -119,7 +119,7 @@ def show_versions(versions: list[VersionInfo], console: Console) -> None:
     for info in versions:
         metrics = info.metadata.get("test_metrics", {})
         retrain = info.metadata.get("retrain")
-        origin = f"retrain +{retrain['added']} ({retrain['source']})" if retrain else "stance train"
+        origin = _origin(info.metadata)
         table.add_row(info.tag, info.created.strftime("%Y-%m-%d %H:%M"), str(info.metadata.get("train_rows", "")),
                       str(info.metadata.get("train_sha256", ""))[:12], f"{metrics.get('macro_f1', float('nan')):.3f}",
                       _backend_summary(info.backend), origin,
@@ -127,10 +127,22 @@ def show_versions(versions: list[VersionInfo], console: Console) -> None:
     console.print(table)
 
 
+def _origin(metadata: dict) -> str:
+    """How a version came to be: trained, retrained with new rows, or imported from the shipped model."""
+    if metadata.get("retrain"):
+        return f"retrain +{metadata['retrain']['added']} ({metadata['retrain']['source']})"
+    if metadata.get("shipped_from"):
+        return f"shipped ({metadata['shipped_from']})"
+    return "stance train"
+
+
 def _backend_summary(check: dict | None) -> str:
     if not check:
         return "torch-fp32 (not checked)"
     chosen = check["backends"][check["chosen"]]
+    if check.get("shipped"):
+        return (f"{check['chosen']} (shipped: the only export; agreed {chosen['agreement']:.1%} with fp32 "
+                "where it was checked)")
     if not chosen.get("supported"):
         return f"{check['chosen']} (forced; not measured on this CPU)"
     forced = "forced, " if check.get("forced") else ""

@@ -80,12 +80,16 @@ def test_versions_show_data_quality_backend_origin_and_the_promoted_one():
                             metadata={"train_rows": 4860, "retrain": {"added": 300, "source": "new.csv"}})
     forced = replace(trained, tag="stance:three", backend={"chosen": "torch-bf16", "forced": True, "backends": {
         "torch-bf16": {"supported": False}}})
+    shipped = replace(trained, tag="stance:four", metadata={**trained.metadata, "shipped_from": "stance:one"},
+                      backend={**CHECK, "forced": True, "shipped": True})
     rows = {line.split()[0]: [cell.strip() for cell in line.split("│")]
-            for line in drawn(show_versions, [trained, retrained, forced]).splitlines() if "stance:" in line}
+            for line in drawn(show_versions, [trained, retrained, forced, shipped]).splitlines() if "stance:" in line}
     assert rows["stance:one"] == ["stance:one", "2026-11-25 12:41", "4560", "488a1c7e5e67", "0.940",
                                   "onnx-int8 (agrees 99.3%, 197/s)", "stance train", ""]
     assert rows["stance:two"][4:] == ["nan", "torch-fp32 (not checked)", "retrain +300 (new.csv)", "yes"]
     assert rows["stance:three"][5] == "torch-bf16 (forced; not measured on this CPU)"
+    assert rows["stance:four"][5:7] == ["onnx-int8 (shipped: the only export; agreed 99.3% with fp32 where it was "
+                                        "checked)", "shipped (stance:one)"]
 
 
 def test_a_data_check_shows_counts_then_every_problem_then_the_verdict():
