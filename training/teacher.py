@@ -118,12 +118,12 @@ def read_rows(path: Path) -> list[dict]:
 
 
 def label_sentences(labelled: list[Example], transfer_path: Path, config: StanceConfig, out: Path, *,
-                    on_batch: Callable[[int], None] | None = None) -> dict:
+                    backend: str = REFERENCE_BACKEND, on_batch: Callable[[int], None] | None = None) -> dict:
     """The trained teacher's probabilities of every labelled training sentence and every transfer
     sentence, written to `out` (gzip CSV, transfer rows with their provenance); its record (the
     teacher's checksums, rows, the file's SHA-256) goes to `out`'s name with .json. Returns the record."""
     settings = config.teacher
-    teacher = StanceClassifier.from_dir(settings.trained_dir, backend=REFERENCE_BACKEND,
+    teacher = StanceClassifier.from_dir(settings.trained_dir, backend=backend,
                                         batch_size=config.inference.batch_size * 2)
     transfer = read_rows(transfer_path)
     texts = [e.text for e in labelled] + [row["text"] for row in transfer]
@@ -136,7 +136,7 @@ def label_sentences(labelled: list[Example], transfer_path: Path, config: Stance
     write_gzip_csv(out, rows, ["text", "kind", *columns, *PROVENANCE_COLUMNS])
     record = {"teacher_archive_sha256": settings.archive_sha256,
               "teacher_weights_sha256": file_sha256(settings.trained_dir / "model.safetensors"),
-              "labelled_rows": len(labelled), "transfer_rows": len(transfer),
+              "backend": backend, "labelled_rows": len(labelled), "transfer_rows": len(transfer),
               "transfer_file": str(transfer_path), "transfer_sha256": file_sha256(transfer_path),
               "probabilities_sha256": file_sha256(out)}
     atomic_write_text(record_path(out), json.dumps(record, indent=2))
