@@ -20,7 +20,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from stance.config import BACKENDS, DEFAULT_HOME, DataSettings, RetrainSettings, ServiceSettings, StanceConfig
+from stance.config import (BACKENDS, DEFAULT_HOME, DataSettings, RetrainSettings, ServiceSettings, StanceConfig,
+                           TrainingSettings)
 
 app = typer.Typer(add_completion=False, rich_markup_mode=None, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Label sentences as assertion, denial or euphemism; train and evaluate the model.")
@@ -190,6 +191,14 @@ def train(
     learning_rate: Annotated[Optional[float], typer.Option(help="Peak learning rate.")] = None,
     max_length: Annotated[Optional[int], typer.Option(help="Tokens kept per sentence.")] = None,
     seed: Annotated[Optional[int], typer.Option(help="Random seed.")] = None,
+    teacher_probs: Annotated[Optional[Path], typer.Option(help="The teacher's probabilities to learn from too "
+                                                               "(stance teacher label) [default: none].")] = None,
+    transfer_size: Annotated[Optional[int], typer.Option(help=_help("Unlabelled transfer sentences added, with "
+                                                                    "--teacher-probs", TrainingSettings,
+                                                                    "transfer_size"))] = None,
+    distill_weight: Annotated[Optional[float], typer.Option(help=_help("Weight of the teacher's probabilities "
+                                                                       "against the gold labels", TrainingSettings,
+                                                                       "distill_weight"))] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bars.")] = False,
 ) -> None:
     """Fine-tune a new model version, score it on the test set and store it in the registry."""
@@ -199,12 +208,16 @@ def train(
     with _user_errors():
         config = StanceConfig().with_overrides(
             data={"train_path": data, "test_path": test_data, "real_train_path": real_data,
-                  "real_test_path": real_test_data},
+                  "real_test_path": real_test_data, "teacher_probs_path": teacher_probs},
             training={"base_model": base_model, "epochs": epochs, "batch_size": batch_size,
-                      "learning_rate": learning_rate, "max_length": max_length, "seed": seed})
+                      "learning_rate": learning_rate, "max_length": max_length, "seed": seed,
+                      "transfer_size": transfer_size, "distill_weight": distill_weight})
         config = config if real else config.without_real_text()
         files = " and ".join(str(path) for path in config.train_paths())
         console.print(f"training on {files} from {config.training.resolved_base_model()}")
+        if config.data.teacher_probs_path is not None:
+            console.print(f"learning from the teacher's probabilities too ({config.data.teacher_probs_path}, weight "
+                          f"{config.training.distill_weight}, +{config.training.transfer_size} transfer sentences)")
         result = train_and_register(config, show_progress=not quiet)
     _show_training(result, console)
 
