@@ -98,6 +98,26 @@ def test_no_real_trains_and_judges_on_the_written_data_alone(tmp_path, tiny_base
     assert metadata["train_rows"] == 120 and "real_test_metrics" not in metadata
 
 
+def test_train_learns_from_the_teachers_probabilities_and_records_them(tmp_path, tiny_base_model, sample_data):
+    import csv as csv_module
+
+    from stance.data import file_sha256
+
+    train, test = sample_data
+    probabilities = tmp_path / "teacher_probs.csv"
+    with probabilities.open("w", encoding="utf-8", newline="") as stream:
+        writer = csv_module.writer(stream)
+        writer.writerow(["text", "kind", "p_assertion", "p_denial", "p_euphemism"])
+        writer.writerows([f"Unlabelled sentence number {n}.", "transfer", 0.2, 0.5, 0.3] for n in range(20))
+    result = run("train", "--data", str(train), "--test-data", str(test), "--no-real", "--base-model",
+                 str(tiny_base_model), "--epochs", "1", "--max-length", "48", "--quiet", "--teacher-probs",
+                 str(probabilities), "--transfer-size", "10", home=tmp_path)
+    assert "learning from the teacher's probabilities too" in result.stdout and "+10 transfer" in result.stdout
+    metadata = Registry(tmp_path).info(Registry(tmp_path).promoted()).metadata
+    assert metadata["teacher_probs_sha256"] == file_sha256(probabilities)
+    assert metadata["config"]["training"]["transfer_size"] == 10
+
+
 def test_evaluate_reports_both_frozen_test_sets_side_by_side(cli_home, tmp_path):
     result = run("evaluate", "--out", str(tmp_path / "out"), home=cli_home)
     written = json.loads((tmp_path / "out" / "test" / "metrics.json").read_text())
