@@ -3,9 +3,9 @@
 `StanceConfig` holds the labels and seven sections: `data` (files and their limits), `training`
 (how a model is fine-tuned), `inference` (how a version runs and which backend it is served
 with), `service` (the HTTP limits and address), `retrain` and `gate` (`stance retrain` and its
-promotion gate), `teacher` (the bigger model the served one learns from). CLI options override fields; the whole object is saved with every model version
-(`record()`), and `from_record` reads those records back, including the flat ones written
-before the configuration had sections.
+promotion gate), `teacher` (the bigger model the served one learns from). CLI options override
+fields; the whole object is saved with every model version (`record()`), and `from_record` reads
+those records back, including the flat ones written before the configuration had sections.
 """
 
 from __future__ import annotations

@@ -32,8 +32,9 @@ def test_sampling_mixes_random_and_cue_sentences_without_duplicates():
 
 def test_a_1960_80_conference_keeps_the_presidents_answers_without_headings_or_questions():
     text = ("SITUATION IN IRAN,THE PRESIDENT. Since the day our Embassy was seized, we have had two goals.,"
-            "VOTERS IN ALABAMA Recently there have been some positive signs.,QUESTIONS,SHAH OF IRAN,Q. Mr. President, was it "
-            "proper?,Follow-up, sir.,THE 25TH AMENDMENT [12.] Q. Mr. President, will you keep it?,THE PRESIDENT. That's ancient history, [laughter] and I won't go into it.")
+            "VOTERS IN ALABAMA Recently there have been some positive signs.,QUESTIONS,SHAH OF IRAN,"
+            "Q. Mr. President, was it proper?,Follow-up, sir.,THE 25TH AMENDMENT [12.] Q. Mr. President, will you "
+            "keep it?,THE PRESIDENT. That's ancient history, [laughter] and I won't go into it.")
     assert list(official_paragraphs(poldis_paragraphs(text))) == [
         "Since the day our Embassy was seized, we have had two goals.", "Recently there have been some positive signs.",
         "That's ancient history, and I won't go into it."]
