@@ -167,11 +167,10 @@ def teacher_label(
 
     config = StanceConfig()
     with _user_errors():
-        labelled = load_training_examples(config)
-        total = len(labelled) + len(read_rows(transfer))
+        labelled, rows = load_training_examples(config), read_rows(transfer)
         with _progress("teacher labelling") as progress:
-            task = progress.add_task("", total=total)
-            record = label_sentences(labelled, transfer, config, out, backend=backend,
+            task = progress.add_task("", total=len(labelled) + len(rows))
+            record = label_sentences(labelled, rows, transfer, config, out, backend=backend,
                                      on_batch=lambda n: progress.advance(task, n))
     _console().print(f"wrote {out}: {record['labelled_rows']} labelled and {record['transfer_rows']} transfer "
                      f"sentences (SHA-256 {record['probabilities_sha256'][:12]}...)")

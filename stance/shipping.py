@@ -10,13 +10,13 @@ its backend record says so, and asking it for another backend is a clear error.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import tempfile
 from pathlib import Path
 
 from stance.artifacts import BACKEND_FILE, MANIFEST, onnx_path, read_backend_check
+from stance.data import file_sha256
 from stance.registry import Registry
 
 SHIPPED_DIR = Path("shipped/default")
@@ -29,14 +29,6 @@ SHIPPED_FILES = ("config.json", "tokenizer.json", "tokenizer_config.json", MANIF
 
 class ShippedModelError(RuntimeError):
     """A shipped model folder that is incomplete or altered; the message names the file."""
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        while chunk := stream.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def shipped_backend_record(check: dict | None) -> dict:
@@ -67,7 +59,7 @@ def ship(registry: Registry, tag: str, folder: Path = SHIPPED_DIR) -> dict:
         (staged / BACKEND_FILE).write_text(json.dumps(shipped_backend_record(read_backend_check(source)), indent=2))
         metadata = {key: value for key, value in registry.info(tag).metadata.items() if key != "backend"}
         (staged / METADATA).write_text(json.dumps({**metadata, "shipped_from": tag}, indent=2, sort_keys=True))
-        sums = {path.relative_to(staged).as_posix(): _sha256(path) for path in sorted(staged.rglob("*"))
+        sums = {path.relative_to(staged).as_posix(): file_sha256(path) for path in sorted(staged.rglob("*"))
                 if path.is_file()}
         (staged / CHECKSUMS).write_text("".join(f"{digest}  {name}\n" for name, digest in sums.items()))
         if folder.exists():
@@ -92,7 +84,7 @@ def verify(folder: Path) -> dict[str, str]:
             raise ShippedModelError(f"{folder / name}: not listed in {CHECKSUMS}")
         if name not in present:
             raise ShippedModelError(f"{folder / name}: listed in {CHECKSUMS} but missing")
-        if _sha256(folder / name) != sums[name]:
+        if file_sha256(folder / name) != sums[name]:
             raise ShippedModelError(f"{folder / name}: its SHA-256 is not the one in {CHECKSUMS} (altered or "
                                     "damaged); restore it with git")
     return sums
@@ -100,10 +92,10 @@ def verify(folder: Path) -> dict[str, str]:
 
 def import_shipped(registry: Registry, folder: Path = SHIPPED_DIR) -> str:
     """Store the verified shipped model as a new version and promote it; return its tag."""
-    sums = verify(folder)
+    verify(folder)
     metadata = json.loads((Path(folder) / METADATA).read_text())
     metadata.update(backend=read_backend_check(Path(folder)), imported_from=str(folder),
-                    shipped_sha256=hashlib.sha256(json.dumps(sums, sort_keys=True).encode()).hexdigest())
+                    shipped_sha256=file_sha256(Path(folder) / CHECKSUMS))
     with registry.workdir("import") as work:
         model_dir = Path(work) / "model"
         shutil.copytree(folder, model_dir, ignore=shutil.ignore_patterns(CHECKSUMS, METADATA))

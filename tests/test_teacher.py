@@ -14,8 +14,8 @@ from stance.config import TeacherSettings
 from stance.data import PROVENANCE_COLUMNS
 from training.distill import load_soft_targets, write_gzip_csv
 from training.pipeline import load_training_examples
-from training.teacher import (PART_PACKAGES, TeacherError, install, label_sentences, part_files, teacher_config,
-                              train_teacher)
+from training.teacher import (PART_PACKAGES, TeacherError, install, label_sentences, part_files, read_rows,
+                              teacher_config, train_teacher)
 
 
 def fake_parts(folder: Path, model_dir: Path) -> tuple[list[Path], str]:
@@ -65,7 +65,7 @@ def test_the_teacher_trains_with_its_own_settings_keeps_epoch_checkpoints_and_la
                                "file": "f.md", "document": "r/r:f.md", "locator": f"p1s{n}"} for n in range(5)],
                    ["text", *PROVENANCE_COLUMNS])
     examples = load_training_examples(config)
-    record = label_sentences(examples, transfer, config, tmp_path / "teacher_probs.csv.gz")
+    record = label_sentences(examples, read_rows(transfer), transfer, config, tmp_path / "teacher_probs.csv.gz")
     soft = load_soft_targets(tmp_path / "teacher_probs.csv.gz", config.labels)
     assert (record["labelled_rows"], record["transfer_rows"]) == (len(examples), 5) == (len(soft.labelled), 5)
     assert json.loads((tmp_path / "teacher_probs.json").read_text())["probabilities_sha256"] == soft.sha256

@@ -21,14 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
-from stance.data import DataCheck, DataError, Example, Problem, file_sha256
+from stance.data import DataCheck, DataError, Example, Problem, file_sha256, normalise_text
 from stance.files import atomic_write_bytes, csv_text
+from training.metrics import label_ids
 
 KINDS = ("labelled", "transfer")
-
-
-def normalised(text: str) -> str:
-    return " ".join(text.split())
 
 
 @dataclass(frozen=True)
@@ -41,7 +38,7 @@ class SoftTargets:
     sha256: str  # of the probabilities file, recorded with the student
 
     def of(self, text: str) -> tuple[float, ...] | None:
-        return self.labelled.get(normalised(text))
+        return self.labelled.get(normalise_text(text))
 
     def with_transfer(self, size: int, seed: int) -> "SoftTargets":
         """A copy keeping `size` transfer sentences drawn at random (all of them when fewer)."""
@@ -80,7 +77,7 @@ def load_soft_targets(path: Path, labels: tuple[str, ...]) -> SoftTargets:
             if row["kind"] not in KINDS:
                 problems.append(Problem(row_number, "kind", f"'{row['kind']}' is not one of {', '.join(KINDS)}"))
             elif probabilities is not None and row["kind"] == "labelled":
-                labelled[normalised(row["text"])] = probabilities
+                labelled[normalise_text(row["text"])] = probabilities
             elif probabilities is not None:
                 transfer.append((row["text"], probabilities))
     if problems:
@@ -103,10 +100,9 @@ def _probabilities(row: dict, columns: list[str], row_number: int, problems: lis
 def training_rows(examples: list[Example], soft: SoftTargets) -> tuple[list[str], list[int | None], np.ndarray]:
     """Texts, gold label indices (None for transfer rows) and teacher probabilities (NaN where none)
     of the labelled examples followed by the transfer sentences."""
-    index = {label: i for i, label in enumerate(soft.labels)}
     missing = (float("nan"),) * len(soft.labels)
     texts = [e.text for e in examples] + [text for text, _ in soft.transfer]
-    gold = [index[e.label] for e in examples] + [None] * len(soft.transfer)
+    gold = label_ids([e.label for e in examples], soft.labels).tolist() + [None] * len(soft.transfer)
     teacher = [soft.of(e.text) or missing for e in examples] + [p for _, p in soft.transfer]
     return texts, gold, np.array(teacher, dtype=np.float32)
 

@@ -117,15 +117,16 @@ def read_rows(path: Path) -> list[dict]:
         return list(csv.DictReader(stream))
 
 
-def label_sentences(labelled: list[Example], transfer_path: Path, config: StanceConfig, out: Path, *,
-                    backend: str = REFERENCE_BACKEND, on_batch: Callable[[int], None] | None = None) -> dict:
+def label_sentences(labelled: list[Example], transfer: list[dict], transfer_path: Path, config: StanceConfig,
+                    out: Path, *, backend: str = REFERENCE_BACKEND,
+                    on_batch: Callable[[int], None] | None = None) -> dict:
     """The trained teacher's probabilities of every labelled training sentence and every transfer
     sentence, written to `out` (gzip CSV, transfer rows with their provenance); its record (the
-    teacher's checksums, rows, the file's SHA-256) goes to `out`'s name with .json. Returns the record."""
+    teacher's checksums, rows, the file's SHA-256) goes to `out`'s name with .json. Returns the record.
+    `transfer` holds the rows of `transfer_path` (`read_rows`)."""
     settings = config.teacher
     teacher = StanceClassifier.from_dir(settings.trained_dir, backend=backend,
                                         batch_size=config.inference.batch_size * 2)
-    transfer = read_rows(transfer_path)
     texts = [e.text for e in labelled] + [row["text"] for row in transfer]
     probabilities = teacher.predict_proba(texts, on_batch=on_batch)
     columns = probability_columns(config.labels)

@@ -12,7 +12,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -235,7 +235,7 @@ def train_model(examples: list[Example], config: StanceConfig, output_dir: Path,
                 data_collator=collator(tokenizer, config.training),
                 compute_loss_func=_weighted_loss(weights, config.training.label_smoothing) if weights else None)
         else:
-            without_transfer = SoftTargets(soft_targets.labels, soft_targets.labelled, [], soft_targets.sha256)
+            without_transfer = replace(soft_targets, transfer=[])
             trainer = _distillation_trainer(
                 _distillation_loss(weights, config), **arguments,
                 eval_dataset=_tokenized(validation_examples, tokenizer, config, without_transfer),

@@ -15,7 +15,7 @@ import csv
 import random
 from pathlib import Path
 
-from stance.data import PROVENANCE_COLUMNS
+from stance.data import PROVENANCE_COLUMNS, normalise_text
 from training.distill import write_gzip_csv
 from training.realtext import (RealSentence, centcom_releases, obama_briefings, poldis_conferences, sentences,
                                wh_briefings)
@@ -27,20 +27,16 @@ PLAN = (("brian14708/wh-briefings", wh_briefings, 0.5, 0.1),
         ("kevinschaul/uscentcom-isil-airstrikes-scraper", centcom_releases, 0.05, 0.5))
 
 
-def normalised(text: str) -> str:
-    return " ".join(text.lower().split())
-
-
 def draw(found: list[RealSentence], size: int, seed: int, excluded_documents: set[str],
          excluded_texts: set[str]) -> list[RealSentence]:
     """`size` distinct sentences at random from `found`, none from an excluded document or text."""
-    pool = [x for x in found if x.document not in excluded_documents and normalised(x.text) not in excluded_texts]
+    pool = [x for x in found if x.document not in excluded_documents and normalise_text(x.text) not in excluded_texts]
     random.Random(seed).shuffle(pool)
     chosen: dict[str, RealSentence] = {}
     for sentence in pool:
         if len(chosen) >= size:
             break
-        chosen.setdefault(normalised(sentence.text), sentence)
+        chosen.setdefault(normalise_text(sentence.text), sentence)
     return list(chosen.values())
 
 
@@ -49,7 +45,7 @@ def labelled(paths: list[Path]) -> tuple[set[str], set[str]]:
     documents, texts = set(), set()
     for path in paths:
         for row in csv.DictReader(path.open(encoding="utf-8")):
-            texts.add(normalised(row["text"]))
+            texts.add(normalise_text(row["text"]))
             if "test" in path.stem and row.get("document"):
                 documents.add(row["document"])
     return documents, texts
@@ -72,7 +68,7 @@ def main() -> None:
     for repository, reader, share, whole_share in PLAN:
         found = list(sentences(repository, dirs[repository], reader(dirs[repository]), whole_share, args.seed, ()))
         picked = draw(found, round(args.size * share), args.seed, excluded_documents, excluded_texts)
-        excluded_texts |= {normalised(x.text) for x in picked}
+        excluded_texts |= {normalise_text(x.text) for x in picked}
         print(f"{repository}: {len(found)} sentences read, {len(picked)} drawn", flush=True)
         rows += [{"text": x.text, **{c: getattr(x, c) for c in PROVENANCE_COLUMNS}} for x in picked]
     write_gzip_csv(args.out, rows, ["text", *PROVENANCE_COLUMNS])
