@@ -18,16 +18,25 @@ def test_only_officials_words_are_kept_and_stage_directions_dropped():
                                                      "That report is simply false."]
 
 
-def test_sampling_mixes_random_and_cue_sentences_without_duplicates():
-    def sentence(text: str, whole: bool) -> RealSentence:
-        return RealSentence(text=text, repository="r/r", commit="0" * 40, file="f.md", document="r/r:f.md",
-                            locator="p1s1", whole=whole)
+def sentence(text: str, whole: bool, document: str = "r/r:f.md") -> RealSentence:
+    return RealSentence(text=text, repository="r/r", commit="0" * 40, file=document.split(":")[1],
+                        document=document, locator="p1s1", whole=whole)
 
+
+def test_sampling_mixes_random_and_cue_sentences_without_duplicates():
     found = [sentence(f"Plain sentence number {i} about the budget.", True) for i in range(50)]
     found += [sentence(f"That report number {i} is false.", False) for i in range(50)]
     picked = sample(found, 20, seed=1, shares=(0.5, 0.5, 0.0))
     assert len(picked) == 20 and len({x.text for x in picked}) == 20
     assert sum(bool(DENIAL_CUES.search(x.text)) for x in picked) == 10
+
+
+def test_sampling_skips_the_documents_of_a_frozen_test_set_and_earlier_rounds_texts():
+    found = [sentence(f"That report number {i} is false.", False, f"r/r:{i % 2}.md") for i in range(40)]
+    earlier = frozenset({"that report number 2 is false."})
+    picked = sample(found, 30, seed=1, shares=(0.0, 1.0, 0.0), exclude=earlier, skip_documents=frozenset({"r/r:1.md"}))
+    assert {x.document for x in picked} == {"r/r:0.md"}
+    assert len(picked) == 19 and "That report number 2 is false." not in {x.text for x in picked}
 
 
 def test_a_1960_80_conference_keeps_the_presidents_answers_without_headings_or_questions():

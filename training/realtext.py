@@ -266,12 +266,14 @@ def sentences(repository: str, git_dir: Path, documents: Iterator[tuple[str, lis
 
 def sample(found: list[RealSentence], total: int, seed: int, shares: tuple[float, float, float],
            cues: tuple[re.Pattern, re.Pattern] = (DENIAL_CUES, EUPHEMISM_CUES),
-           exclude: frozenset[str] = frozenset()) -> list[RealSentence]:
+           exclude: frozenset[str] = frozenset(), skip_documents: frozenset[str] = frozenset()) -> list[RealSentence]:
     """`total` sentences: the shares drawn at random, by denial cues and by euphemism cues.
 
-    `exclude` holds texts (lower case, single spaces) sampled in an earlier round.
+    `exclude` holds texts (lower case, single spaces) sampled in an earlier round; no sentence of
+    a document in `skip_documents` (e.g. the real test set's) is drawn.
     """
     rng = random.Random(seed)
+    found = [x for x in found if x.document not in skip_documents]
     pools = [[x for x in found if x.whole], [x for x in found if cues[0].search(x.text)],
              [x for x in found if cues[1].search(x.text)]]
     chosen: dict[str, RealSentence] = {key: None for key in exclude}
@@ -286,7 +288,7 @@ def sample(found: list[RealSentence], total: int, seed: int, shares: tuple[float
 
 
 ROUND_CUES = {1: (DENIAL_CUES, EUPHEMISM_CUES), 2: (STRONG_DENIAL_CUES, STRONG_EUPHEMISM_CUES),
-              3: (TARGETED_DENIAL_CUES, TARGETED_EUPHEMISM_CUES)}
+              3: (TARGETED_DENIAL_CUES, TARGETED_EUPHEMISM_CUES), 4: (TARGETED_DENIAL_CUES, TARGETED_EUPHEMISM_CUES)}
 
 
 def round_plan(round_number: int, sources: dict[str, Path]) -> list[tuple]:
@@ -299,7 +301,9 @@ def round_plan(round_number: int, sources: dict[str, Path]) -> list[tuple]:
                  (centcom, 200, (0.6, 0.1, 0.3), 0.3)],
              2: [(wh, 1000, (0.0, 0.5, 0.5), 0.0), (obama, 450, (0.0, 0.5, 0.5), 0.0)],
              3: [(wh, 1000, (0.0, 0.45, 0.55), 0.0), (obama, 550, (0.0, 0.45, 0.55), 0.0),
-                 (poldis, 650, (0.3, 0.3, 0.4), 0.1), (centcom, 200, (0.0, 0.0, 1.0), 0.0)]}
+                 (poldis, 650, (0.3, 0.3, 0.4), 0.1), (centcom, 200, (0.0, 0.0, 1.0), 0.0)],
+             4: [(wh, 1500, (0.0, 0.55, 0.45), 0.0), (obama, 1300, (0.0, 0.55, 0.45), 0.0),
+                 (poldis, 600, (0.0, 0.5, 0.5), 0.0)]}
     return [(repository, sources[repository], readers[repository](sources[repository]), total, shares, whole)
             for repository, total, shares, whole in plans[round_number]]
 
@@ -313,11 +317,17 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--round", type=int, choices=sorted(ROUND_CUES), default=1,
-                        help="1: random and broad cues; 2: strong cues; 3: targeted cues and the 1960-80 conferences")
+                        help="1: random and broad cues; 2: strong cues; 3: targeted cues and the 1960-80 "
+                             "conferences; 4: targeted cues again, more of them for denials")
     parser.add_argument("--exclude", type=Path, nargs="*", default=[],
                         help="candidate files of earlier rounds, whose texts are not sampled again")
+    parser.add_argument("--exclude-documents", type=Path, nargs="*", default=[],
+                        help="CSV files with a document column (e.g. data/real_test.csv) whose documents are not "
+                             "read: a frozen test set stays as it is")
     args = parser.parse_args()
     exclude = frozenset(" ".join(row["text"].lower().split()) for path in args.exclude
+                        for row in csv.DictReader(path.open(encoding="utf-8")))
+    skipped = frozenset(row["document"] for path in args.exclude_documents
                         for row in csv.DictReader(path.open(encoding="utf-8")))
     cues = ROUND_CUES[args.round]
     sources = {"brian14708/wh-briefings": args.wh, "RIstiaque/Country-Counting-from-Press-Briefings": args.obama,
@@ -325,7 +335,7 @@ def main() -> None:
     rows = []
     for repository, git_dir, documents, total, shares, whole_share in round_plan(args.round, sources):
         found = list(sentences(repository, git_dir, documents, whole_share, args.seed, cues))
-        picked = sample(found, total, args.seed, shares, cues, exclude)
+        picked = sample(found, total, args.seed, shares, cues, exclude, skipped)
         exclude |= {" ".join(x.text.lower().split()) for x in picked}
         print(f"{repository}: {len(found)} sentences, {len(picked)} sampled", flush=True)
         rows += [{"text": x.text, **{c: getattr(x, c) for c in PROVENANCE_COLUMNS}} for x in picked]
