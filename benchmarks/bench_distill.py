@@ -33,8 +33,7 @@ RESULTS = ROOT / "benchmarks" / "results"
 
 def setup_configs(base: StanceConfig, sizes: list[int], teacher_probs: Path) -> dict[str, StanceConfig]:
     """The plain setup and one distilled setup per transfer size, named for the report."""
-    plain = base.with_overrides(data={"teacher_probs_path": None}, training={"transfer_size": 0})
-    setups = {"plain": plain}
+    setups = {"plain": base.without_teacher()}
     for size in sizes:
         setups[f"distilled, {size} transfer"] = base.with_overrides(
             data={"teacher_probs_path": teacher_probs}, training={"transfer_size": size})

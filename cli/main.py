@@ -51,7 +51,8 @@ RealDataOption = Annotated[Optional[Path], typer.Option(help=_help("Real sentenc
 RealTestDataOption = Annotated[Optional[Path], typer.Option(help=_help("Second frozen test file (real text)",
                                                                       DataSettings, "real_test_path"))]
 RealOption = Annotated[bool, typer.Option("--real/--no-real", help="Train on and judge with the real sentences too "
-                                                                   "(--no-real: the written data alone).")]
+                                                                   "(--no-real: the written data alone, without "
+                                                                   "the teacher, who learnt from real sentences).")]
 
 
 def _console() -> Console:
@@ -190,14 +191,18 @@ def train(
     learning_rate: Annotated[Optional[float], typer.Option(help="Peak learning rate.")] = None,
     max_length: Annotated[Optional[int], typer.Option(help="Tokens kept per sentence.")] = None,
     seed: Annotated[Optional[int], typer.Option(help="Random seed.")] = None,
-    teacher_probs: Annotated[Optional[Path], typer.Option(help="The teacher's probabilities to learn from too "
-                                                               "(stance teacher label) [default: none].")] = None,
+    teacher_probs: Annotated[Optional[Path], typer.Option(help=_help("The teacher's probabilities to learn "
+                                                                     "from too (stance teacher label)",
+                                                                     DataSettings, "teacher_probs_path"))] = None,
     transfer_size: Annotated[Optional[int], typer.Option(help=_help("Unlabelled transfer sentences added, with "
                                                                     "--teacher-probs", TrainingSettings,
                                                                     "transfer_size"))] = None,
     distill_weight: Annotated[Optional[float], typer.Option(help=_help("Weight of the teacher's probabilities "
                                                                        "against the gold labels", TrainingSettings,
                                                                        "distill_weight"))] = None,
+    teacher: Annotated[bool, typer.Option("--teacher/--no-teacher", help="Learn from the teacher's stored "
+                                                                         "probabilities too (--no-teacher: the "
+                                                                         "gold labels alone).")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bars.")] = False,
 ) -> None:
     """Fine-tune a new model version, score it on the test set and store it in the registry."""
@@ -205,13 +210,14 @@ def train(
 
     console = _console()
     with _user_errors():
-        config = StanceConfig().with_overrides(
+        config = StanceConfig() if real else StanceConfig().without_real_text()
+        config = config.with_overrides(
             data={"train_path": data, "test_path": test_data, "real_train_path": real_data,
                   "real_test_path": real_test_data, "teacher_probs_path": teacher_probs},
             training={"base_model": base_model, "epochs": epochs, "batch_size": batch_size,
                       "learning_rate": learning_rate, "max_length": max_length, "seed": seed,
                       "transfer_size": transfer_size, "distill_weight": distill_weight})
-        config = config if real else config.without_real_text()
+        config = config if teacher else config.without_teacher()
         files = " and ".join(str(path) for path in config.train_paths())
         console.print(f"training on {files} from {config.training.resolved_base_model()}")
         if config.data.teacher_probs_path is not None:

@@ -223,9 +223,15 @@ class StanceConfig(Section):
         return [self.data.train_path, *([self.data.real_train_path] if self.data.real_train_path else [])]
 
     def without_real_text(self) -> "StanceConfig":
-        """A copy that trains and judges on the written data alone (no real sentences, no real test)."""
+        """A copy that trains and judges on the written data alone: no real sentences, no real test,
+        and no teacher (it learnt from the real sentences, and its transfer sentences are real)."""
         data = self.data.model_copy(update={"real_train_path": None, "real_test_path": None})
-        return self.model_copy(update={"data": data})
+        return self.model_copy(update={"data": data}).without_teacher()
+
+    def without_teacher(self) -> "StanceConfig":
+        """A copy that trains on the gold labels alone (plain training, no distillation)."""
+        data = self.data.model_copy(update={"teacher_probs_path": None})
+        return self.model_copy(update={"data": data, "training": self.training.model_copy(update={"transfer_size": 0})})
 
     def record(self) -> dict:
         """The configuration as saved with a model: JSON types, the base model path resolved."""
@@ -243,14 +249,17 @@ class StanceConfig(Section):
     def with_training_settings_of(self, record: dict) -> "StanceConfig":
         """A copy that trains as the model saved with `record` was trained (its training section).
 
-        Paths, limits and the gate stay this object's own. A recorded base model that no longer
+        Paths, limits and the gate stay this object's own, except that a model trained without the
+        teacher's probabilities is followed by one trained without them. A recorded base model that no longer
         exists on this machine (a venv moved or rebuilt) falls back to the bundled one.
         """
-        training = StanceConfig.from_record(record).training
+        recorded = StanceConfig.from_record(record)
+        training = recorded.training
         base = training.base_model
         if base is not None and not base.is_dir():
             training = training.model_copy(update={"base_model": None})
-        return self.model_copy(update={"training": training})
+        follower = self.model_copy(update={"training": training})
+        return follower if recorded.data.teacher_probs_path is not None else follower.without_teacher()
 
     def with_overrides(self, **sections: dict) -> "StanceConfig":
         """A copy with the non-None values of each named section replaced, validated.

@@ -106,3 +106,14 @@ def test_the_real_files_are_trained_on_and_judged_by_default_and_can_be_left_out
     written = config.without_real_text()
     assert written.train_paths() == [Path("data/train.csv")] and written.test_sets() == {"test": Path("data/test.csv")}
     assert StanceConfig.from_record(written.record()).data.real_test_path is None
+
+
+def test_plain_training_leaves_the_teacher_out_and_a_retrain_follows_the_champion(tmp_path):
+    teacher = StanceConfig().with_overrides(data={"teacher_probs_path": tmp_path / "probs.csv.gz"},
+                                            training={"transfer_size": 500})
+    plain = teacher.without_teacher()
+    assert plain.data.teacher_probs_path is None and plain.training.transfer_size == 0
+    assert teacher.without_real_text().data.teacher_probs_path is None, "the teacher learnt from real sentences"
+    assert teacher.with_training_settings_of(plain.record()).data.teacher_probs_path is None
+    follower = teacher.with_training_settings_of(teacher.record())
+    assert follower.data.teacher_probs_path == tmp_path / "probs.csv.gz" and follower.training.transfer_size == 500

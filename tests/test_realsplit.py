@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from training.realsplit import agreement, extend_split, latest_readings, settle, split_by_document
+from stance.data import normalise_text
+from training.realsplit import (beside_frozen_test, agreement, extend_split, latest_readings, settle,
+                               split_by_document)
 
 
 def test_two_agreeing_passes_decide_and_a_third_reading_settles_a_disagreement():
@@ -41,3 +43,19 @@ def test_a_sentence_read_again_in_a_later_round_takes_its_latest_reading():
     candidates = {"r1": {"document": "d", "locator": "p1s1"}, "r2": {"document": "d", "locator": "p1s2"},
                   "v1": {"document": "d", "locator": "p1s1"}}
     assert latest_readings(candidates) == {"r1": "v1", "r2": "r2", "v1": "v1"}
+
+
+def test_a_frozen_test_set_stays_as_it_is_and_new_near_copies_of_it_leave_training():
+    candidates = {
+        "a1": {"text": "That report is false and we said so at the time.", "document": "d:test"},
+        "a2": {"text": "The embassy reopened on Monday morning after repairs.", "document": "d:test"},
+        "b1": {"text": "That report is false and we said so at the time!", "document": "d:other"},
+        "b2": {"text": "Grain shipments resumed through the northern corridor.", "document": "d:other"},
+        "c1": {"text": "A new sentence read later from the test document.", "document": "d:test"},
+    }
+    label = {"a1": "denial", "a2": "assertion", "b1": "denial", "b2": "assertion", "c1": "assertion"}
+    documents = {i: row["document"] for i, row in candidates.items()}
+    frozen = {normalise_text(candidates[i]["text"]): "d:test" for i in ("a1", "a2")}
+    files, dropped = beside_frozen_test(candidates, label, documents, frozen)
+    assert files == {"real_train.csv": ["b2"], "real_test.csv": ["a1", "a2"]}
+    assert dropped == {"real_train_vs_real_test": 1, "real_train_vs_written_test": 0}

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from stance.config import TeacherSettings
-from stance.data import PROVENANCE_COLUMNS
+from stance.data import PROVENANCE_COLUMNS, Example
 from training.distill import load_soft_targets, write_gzip_csv
 from training.pipeline import load_training_examples
 from training.teacher import (PART_PACKAGES, TeacherError, install, label_sentences, part_files, read_rows,
@@ -69,6 +69,10 @@ def test_the_teacher_trains_with_its_own_settings_keeps_epoch_checkpoints_and_la
     soft = load_soft_targets(tmp_path / "teacher_probs.csv.gz", config.labels)
     assert (record["labelled_rows"], record["transfer_rows"]) == (len(examples), 5) == (len(soft.labelled), 5)
     assert json.loads((tmp_path / "teacher_probs.json").read_text())["probabilities_sha256"] == soft.sha256
+    added = [*examples, Example("A sentence labelled after the teacher labelled the data.", "assertion", row=0)]
+    again = label_sentences(added, read_rows(transfer), transfer, config, tmp_path / "teacher_probs.csv.gz")
+    assert again["reused_rows"] == len(examples) + 5 and again["labelled_rows"] == len(added)
+    assert load_soft_targets(tmp_path / "teacher_probs.csv.gz", config.labels).labelled.items() >= soft.labelled.items()
     untrained = config.model_copy(update={"teacher": settings.model_copy(update={"model_dir": tmp_path / "none"})})
     with pytest.raises(TeacherError, match="stance teacher install"):
         train_teacher([], untrained, show_progress=False)

@@ -23,7 +23,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from stance.config import DataSettings
-from stance.data import PROVENANCE_COLUMNS, Example, load_examples, near_duplicates
+from stance.data import PROVENANCE_COLUMNS, Example, load_examples, near_duplicates, normalise_text
 from stance.files import atomic_write_text, csv_text
 from stance.labels import LABELS
 
@@ -103,6 +103,34 @@ def kept_split(folder: Path) -> dict[str, str]:
             for row in csv.DictReader((folder / f"real_{side}.csv").open(encoding="utf-8"))}
 
 
+def frozen_test_set(folder: Path) -> dict[str, str]:
+    """The sentences (normalised text) of `folder`'s real_test.csv and the document of each."""
+    return {normalise_text(row["text"]): row["document"]
+            for row in csv.DictReader((folder / "real_test.csv").open(encoding="utf-8"))}
+
+
+def beside_frozen_test(candidates: dict[str, dict], label: dict[str, str], documents: dict[str, str],
+                        frozen: dict[str, str]) -> tuple[dict[str, list[str]], dict[str, int]]:
+    """The data files' ids when the test set is frozen: its sentences stay (labels by their latest
+    reading), nothing joins it, and training takes the rest but for sentences of a test document
+    and new sentences nearly copying a test sentence (the same statement published twice): those
+    are dropped from training, never from the test set, so test figures stay comparable."""
+    test = sorted(i for i in label if frozen.get(normalise_text(candidates[i]["text"])) == documents[i])
+    test_documents = set(frozen.values())
+    train = [i for i in sorted(label) if i not in set(test) and documents[i] not in test_documents]
+    limit, max_chars = DataSettings().max_train_test_similarity, DataSettings().max_text_chars
+
+    def examples(ids: list[str]) -> list[Example]:
+        return [Example(candidates[i]["text"], label[i], row=n) for n, i in enumerate(ids)]
+
+    copies = {train[pair.test_row] for pair in near_duplicates(examples(train), examples(test), limit)}
+    written_test = load_examples(DataSettings().test_path, max_chars=max_chars)
+    leaks = {train[pair.test_row] for pair in near_duplicates(examples(train), written_test, limit)}
+    kept = [i for i in train if i not in copies | leaks]
+    return ({"real_train.csv": kept, "real_test.csv": test},
+            {"real_train_vs_real_test": len(copies), "real_train_vs_written_test": len(leaks)})
+
+
 def latest_readings(candidates: dict[str, dict]) -> dict[str, str]:
     """Each id and the id of its sentence's last reading: a sentence sampled again in a later round
     (to be labelled again under a changed rule) keeps the later labels. Later means read later;
@@ -112,10 +140,13 @@ def latest_readings(candidates: dict[str, dict]) -> dict[str, str]:
 
 
 def assemble(candidates: dict[str, dict], labels_dir: Path, out_dir: Path, test_size: int, seed: int,
-             kept: dict[str, str] | None = None, test_share: float = 0.2) -> dict:
+             kept: dict[str, str] | None = None, test_share: float = 0.2,
+             frozen_test: dict[str, str] | None = None) -> dict:
     """Write real_train.csv, real_test.csv and real_stats.json into `out_dir`; return the figures.
 
     With `kept` (see `kept_split`), the earlier split is kept and only new documents are drawn.
+    With `frozen_test` (see `frozen_test_set`), the test set stays exactly as it was and every new
+    sentence goes to training (see `beside_frozen_test`).
     """
     passes = tuple(read_pass(labels_dir, prefix) for prefix in ("A", "B", "C"))
     settled = settle(passes)
@@ -128,14 +159,18 @@ def assemble(candidates: dict[str, dict], labels_dir: Path, out_dir: Path, test_
     stats["labelled_again"] = {"sentences": len(again), "changed": dict(Counter(
         f"{before}->{after}" for before, after in again if after != before))}
     documents = {i: candidates[i]["document"] for i in label}
-    if kept is None:
-        test = split_by_document(sorted(label), documents, test_size, seed)
+    if frozen_test is not None:
+        files, stats["dropped_near_duplicates"] = beside_frozen_test(candidates, label, documents, frozen_test)
     else:
-        test = extend_split(sorted(label), documents, kept, test_share, seed)
-    train = [i for i in sorted(label) if i not in test]
-    copies, leaks = _near_copies(candidates, label, sorted(test), train)
-    stats["dropped_near_duplicates"] = {"real_test_vs_training": len(copies), "real_train_vs_written_test": len(leaks)}
-    files = {"real_train.csv": [i for i in train if i not in leaks], "real_test.csv": sorted(test - copies)}
+        if kept is None:
+            test = split_by_document(sorted(label), documents, test_size, seed)
+        else:
+            test = extend_split(sorted(label), documents, kept, test_share, seed)
+        train = [i for i in sorted(label) if i not in test]
+        copies, leaks = _near_copies(candidates, label, sorted(test), train)
+        stats["dropped_near_duplicates"] = {"real_test_vs_training": len(copies),
+                                            "real_train_vs_written_test": len(leaks)}
+        files = {"real_train.csv": [i for i in train if i not in leaks], "real_test.csv": sorted(test - copies)}
     for name, ids in files.items():
         rows = [{"text": candidates[i]["text"], "label": label[i], **{c: candidates[i][c] for c in PROVENANCE_COLUMNS},
                  **{column: passes[n].get(i, "") for n, column in enumerate(PASS_COLUMNS)}}
@@ -196,13 +231,16 @@ def main() -> None:
                                                       "documents stay on their side; new documents are drawn")
     join.add_argument("--test-share", type=float, default=0.2, help="with --keep-split: share of the new "
                                                                      "documents' sentences drawn for the test set")
+    join.add_argument("--frozen-test", type=Path, help="folder whose real_test.csv stays exactly as it is: every new "
+                                                       "sentence goes to training, none nearly copying a test one")
     args = parser.parse_args()
     if args.command == "batches":
         batches(args.candidates, args.out, args.batches, args.prefix, args.seed)
     else:
         kept = kept_split(args.keep_split) if args.keep_split else None
+        frozen = frozen_test_set(args.frozen_test) if args.frozen_test else None
         print(json.dumps(assemble(read_candidates(args.candidates), args.labels, args.out, args.test_size,
-                                  args.seed, kept, args.test_share), indent=2))
+                                  args.seed, kept, args.test_share, frozen), indent=2))
 
 
 if __name__ == "__main__":

@@ -4,8 +4,9 @@ Sentences of officials, drawn at random from documents read whole, from the same
 sources as the labelled real sentences (`training.realtext`). A document of the real test set is
 never read, and a sentence already labelled is never drawn, so the transfer set carries nothing of
 the test set and repeats no labelled row. Run as
-`python -m training.transfer --wh GIT_DIR --obama GIT_DIR --centcom GIT_DIR --poldis GIT_DIR
---out data/transfer.csv.gz`.
+`python -m training.transfer draw --wh GIT_DIR --obama GIT_DIR --centcom GIT_DIR --poldis GIT_DIR
+--out data/transfer.csv.gz`; after a labelling round, `python -m training.transfer prune` drops the
+sentences labelled since (then `stance teacher label` relabels only what changed).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import random
 from pathlib import Path
 
 from stance.data import PROVENANCE_COLUMNS, normalise_text
-from training.distill import write_gzip_csv
+from training.distill import open_csv, write_gzip_csv
 from training.realtext import (RealSentence, centcom_releases, obama_briefings, poldis_conferences, sentences,
                                wh_briefings)
 
@@ -51,17 +52,37 @@ def labelled(paths: list[Path]) -> tuple[set[str], set[str]]:
     return documents, texts
 
 
+def prune(path: Path, labelled_paths: list[Path]) -> int:
+    """Drop from the transfer file the sentences the labelled files now hold (or, for a test file,
+    its documents): labelled since the set was drawn. Returns how many were dropped."""
+    excluded_documents, excluded_texts = labelled(labelled_paths)
+    with open_csv(path) as stream:
+        rows = list(csv.DictReader(stream))
+    kept = [row for row in rows
+            if row["document"] not in excluded_documents and normalise_text(row["text"]) not in excluded_texts]
+    if len(kept) < len(rows):
+        write_gzip_csv(path, kept, ["text", *PROVENANCE_COLUMNS])
+    return len(rows) - len(kept)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    draw_command = commands.add_parser("draw", help="draw the transfer set from the sources")
+    prune_command = commands.add_parser("prune", help="drop sentences labelled since the set was drawn")
     for name in ("wh", "obama", "centcom", "poldis"):
-        parser.add_argument(f"--{name}", type=Path, required=True, help=f"git dir of the {name} source")
-    parser.add_argument("--size", type=int, default=40_000)
-    parser.add_argument("--seed", type=int, default=29)
-    parser.add_argument("--labelled", type=Path, nargs="*", help="labelled files whose texts (and, for test "
-                        "files, documents) are left out", default=[Path(f"data/{name}.csv") for name in
-                                                               ("train", "test", "real_train", "real_test")])
-    parser.add_argument("--out", type=Path, default=Path("data/transfer.csv.gz"))
+        draw_command.add_argument(f"--{name}", type=Path, required=True, help=f"git dir of the {name} source")
+    draw_command.add_argument("--size", type=int, default=40_000)
+    draw_command.add_argument("--seed", type=int, default=29)
+    for command in (draw_command, prune_command):
+        command.add_argument("--labelled", type=Path, nargs="*", help="labelled files whose texts (and, for test "
+                             "files, documents) are left out", default=[Path(f"data/{name}.csv") for name in
+                                                                    ("train", "test", "real_train", "real_test")])
+        command.add_argument("--out", type=Path, default=Path("data/transfer.csv.gz"))
     args = parser.parse_args()
+    if args.command == "prune":
+        print(f"{args.out}: {prune(args.out, args.labelled)} sentences labelled since dropped")
+        return
     dirs = dict(zip((repository for repository, *_ in PLAN), (args.wh, args.obama, args.poldis, args.centcom)))
     excluded_documents, excluded_texts = labelled(args.labelled)
     rows = []
