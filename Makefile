@@ -9,7 +9,7 @@ export TOKENIZERS_PARALLELISM := false
 # The model registry (BentoML store) lives in the project unless BENTOML_HOME is set.
 export BENTOML_HOME ?= $(CURDIR)/models
 
-.PHONY: install teacher train serve test data-check bench bench-train bench-switch clean
+.PHONY: install teacher train serve test data-check bench bench-train bench-switch bench-distill clean
 
 install: $(STAMP)
 
@@ -52,6 +52,14 @@ bench: install
 # Full `make train` runs with fixed padding (fp32 baseline) and with dynamic padding (about an hour).
 bench-train: install
 	$(BIN)/python benchmarks/bench_training.py --full
+
+# Plain training against distillation from the teacher's stored probabilities at 0, 10,000 and
+# 40,000 transfer sentences: four training runs (about two hours), each scored on both frozen test
+# sets and, where it exists, ../shared/realdev/dev.csv; JSON and PNG in benchmarks/results.
+REALDEV := $(wildcard ../shared/realdev/dev.csv)
+bench-distill: install
+	$(BIN)/python benchmarks/bench_distill.py $(if $(REALDEV),--extra $(REALDEV)) \
+		$(if $(wildcard .teacher/trained/model.safetensors),--teacher .teacher/trained)
 
 # Seconds from `stance promote` to the running service answering with that version, under load.
 bench-switch: install

@@ -121,7 +121,7 @@ def tiny_config(tiny_base_model, sample_data, real_sample_data):
     return StanceConfig().with_overrides(
         data={"train_path": train, "test_path": test, "real_train_path": real_train, "real_test_path": real_test},
         training={"base_model": tiny_base_model, "epochs": 2, "batch_size": 16, "max_length": 48,
-                  "early_stopping_patience": 1, "learning_rate": 1e-3})
+                  "early_stopping_patience": 1, "learning_rate": 1e-3}).without_teacher()
 
 
 @pytest.fixture(scope="session")

@@ -36,10 +36,12 @@ def data_options(sample_data, real_sample_data) -> list[str]:
 
 @pytest.fixture(scope="module")
 def cli_home(tmp_path_factory, tiny_base_model, sample_data, real_sample_data):
-    """`stance train` on the tiny model into a fresh registry."""
+    """`stance train` on the tiny model into a fresh registry: a student of the stored teacher's
+    probabilities, as the default model is, with a few transfer sentences."""
     home = tmp_path_factory.mktemp("cli-home")
     result = run("train", *data_options(sample_data, real_sample_data), "--base-model", str(tiny_base_model),
-                 "--epochs", "1", "--max-length", "48", "--quiet", home=home)
+                 "--epochs", "1", "--max-length", "48", "--transfer-size", "50", "--quiet", home=home)
+    assert "learning from the teacher's probabilities too (data/teacher_probs.csv.gz" in result.stdout
     assert "promoted (served)" in result.stdout
     assert "baseline F1" in result.stdout
     assert "on each frozen test set" in result.stdout and "real_test.csv" in result.stdout

@@ -115,5 +115,6 @@ def test_plain_training_leaves_the_teacher_out_and_a_retrain_follows_the_champio
     assert plain.data.teacher_probs_path is None and plain.training.transfer_size == 0
     assert teacher.without_real_text().data.teacher_probs_path is None, "the teacher learnt from real sentences"
     assert teacher.with_training_settings_of(plain.record()).data.teacher_probs_path is None
+    assert teacher.with_training_settings_of({"epochs": 3}).data.teacher_probs_path is None, "saved before teachers"
     follower = teacher.with_training_settings_of(teacher.record())
     assert follower.data.teacher_probs_path == tmp_path / "probs.csv.gz" and follower.training.transfer_size == 500
