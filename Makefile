@@ -55,10 +55,10 @@ bench-train: install
 
 # Plain training against distillation from the teacher's stored probabilities at 0, 10,000 and
 # 40,000 transfer sentences: four training runs (about two hours), each scored on both frozen test
-# sets and, where it exists, ../shared/realdev/dev.csv; JSON and PNG in benchmarks/results.
+# sets, the six seed sentences and, where it exists, ../shared/realdev/dev.csv; JSON and PNG in benchmarks/results.
 REALDEV := $(wildcard ../shared/realdev/dev.csv)
 bench-distill: install
-	$(BIN)/python benchmarks/bench_distill.py $(if $(REALDEV),--extra $(REALDEV)) \
+	$(BIN)/python benchmarks/bench_distill.py --extra seeds/seed_sentences.csv $(if $(REALDEV),--extra $(REALDEV)) \
 		$(if $(wildcard .teacher/trained/model.safetensors),--teacher .teacher/trained)
 
 # Seconds from `stance promote` to the running service answering with that version, under load.

@@ -103,7 +103,7 @@ def figure(results: dict[str, dict], set_names: list[str]) -> bytes:
 
     systems = list(results)
     width = 0.8 / len(systems)
-    fig, axis = plt.subplots(figsize=(2.2 + 2.4 * len(set_names), 4.6))
+    fig, axis = plt.subplots(figsize=(5.2 + 2.4 * len(set_names), 4.6))
     for i, system in enumerate(systems):
         values = [results[system]["scores"][name]["macro_f1"] for name in set_names]
         bars = axis.bar([j + i * width for j in range(len(set_names))], values, width, label=system)
@@ -113,7 +113,7 @@ def figure(results: dict[str, dict], set_names: list[str]) -> bytes:
     axis.set_ylim(0.4, 1.02)
     axis.set_ylabel("macro-F1")
     axis.set_title("plain training against distillation from the teacher")
-    axis.legend(fontsize=8, loc="lower left")
+    axis.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return png_bytes(fig)
 
 
