@@ -31,7 +31,7 @@ teacher: install
 train: install
 	$(BIN)/stance train
 
-# Trains the default model first when the registry holds none. HOST=0.0.0.0 PORT=8080 to change.
+# Imports the shipped default model first when the registry holds none. HOST=0.0.0.0 PORT=8080 to change.
 serve: install
 	$(BIN)/stance serve $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
 

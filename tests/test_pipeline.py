@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from stance.artifacts import BACKEND_FILE
+from stance.artifacts import BACKEND_FILE, read_manifest
 from stance.config import StanceConfig
 from stance.data import file_sha256, load_examples
 from stance.inference import StanceClassifier
@@ -58,8 +58,10 @@ def test_registering_stores_the_full_record_and_leaves_the_candidate_as_it_was(t
         assert evaluation.model == candidate.evaluations[name].model
     assert not version.promoted
     metadata = registry.info(version.tag).metadata
-    # BentoML metadata holds no None values (the version's stance.json keeps the whole record).
-    assert StanceConfig.from_record(metadata["config"]) == tiny_config and metadata["note"] == "x"
+    # BentoML metadata holds no None values, so the version's stance.json keeps the whole record, the
+    # one a retrain and the inference path read back (a None teacher must not read back as the default).
+    manifest = read_manifest(registry.path_of(version.tag))
+    assert StanceConfig.from_record(manifest["config"]) == tiny_config and metadata["note"] == "x"
     assert metadata["config"]["data"] == {k: v for k, v in tiny_config.record()["data"].items() if v is not None}
     assert metadata["train_sha256"] == file_sha256(tiny_config.data.train_path)
     assert metadata["test_sha256"] == file_sha256(tiny_config.data.test_path)
