@@ -164,7 +164,8 @@ def teacher_label(
 ) -> None:
     """Store the trained teacher's probabilities of every labelled training sentence and transfer sentence."""
     from training.pipeline import load_training_examples
-    from training.teacher import label_sentences, read_rows
+    from training.distill import read_rows
+    from training.teacher import label_sentences
 
     config = StanceConfig()
     with _user_errors():

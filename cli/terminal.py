@@ -118,11 +118,9 @@ def show_versions(versions: list[VersionInfo], console: Console) -> None:
         table.add_column(column)
     for info in versions:
         metrics = info.metadata.get("test_metrics", {})
-        retrain = info.metadata.get("retrain")
-        origin = _origin(info.metadata)
         table.add_row(info.tag, info.created.strftime("%Y-%m-%d %H:%M"), str(info.metadata.get("train_rows", "")),
                       str(info.metadata.get("train_sha256", ""))[:12], f"{metrics.get('macro_f1', float('nan')):.3f}",
-                      _backend_summary(info.backend), origin,
+                      _backend_summary(info.backend), _origin(info.metadata),
                       "[bold green]yes[/bold green]" if info.promoted else "")
     console.print(table)
 

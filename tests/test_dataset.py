@@ -120,7 +120,7 @@ def test_the_transfer_sentences_are_real_unlabelled_and_outside_the_real_test_do
 def test_the_teachers_probabilities_cover_every_training_and_transfer_sentence_and_match_their_record():
     import json
 
-    from training.distill import load_soft_targets, open_csv
+    from training.distill import load_soft_targets, read_rows
 
     soft = load_soft_targets(ROOT / "data" / "teacher_probs.csv.gz", LABELS)
     record = json.loads((ROOT / "data" / "teacher_probs.json").read_text())
@@ -128,8 +128,7 @@ def test_the_teachers_probabilities_cover_every_training_and_transfer_sentence_a
     training = [row["text"] for path in (TRAIN_CSV, REAL_TRAIN_CSV)
                 for row in csv.DictReader(path.open(encoding="utf-8"))]
     assert all(soft.of(text) is not None for text in training)
-    with open_csv(ROOT / "data" / "transfer.csv.gz") as stream:
-        assert [row["text"] for row in csv.DictReader(stream)] == [text for text, _ in soft.transfer]
+    assert [row["text"] for row in read_rows(ROOT / "data" / "transfer.csv.gz")] == [text for text, _ in soft.transfer]
     tested = {normalise_text(row["text"]) for path in (TEST_CSV, REAL_TEST_CSV)
               for row in csv.DictReader(path.open(encoding="utf-8"))}
     assert not tested & set(soft.labelled), "no test sentence has a teacher probability"

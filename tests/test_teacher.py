@@ -12,10 +12,10 @@ import pytest
 
 from stance.config import TeacherSettings
 from stance.data import PROVENANCE_COLUMNS, Example
-from training.distill import load_soft_targets, write_gzip_csv
+from training.distill import load_soft_targets, read_rows, write_gzip_csv
 from training.pipeline import load_training_examples
-from training.teacher import (PART_PACKAGES, TeacherError, install, label_sentences, part_files, read_rows,
-                              teacher_config, train_teacher)
+from training.teacher import (PART_PACKAGES, TeacherError, install, label_sentences, part_files, teacher_config,
+                              train_teacher)
 
 
 def fake_parts(folder: Path, model_dir: Path) -> tuple[list[Path], str]:

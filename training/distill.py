@@ -52,6 +52,12 @@ def open_csv(path: Path):
     return (gzip.open if Path(path).suffix == ".gz" else open)(path, "rt", encoding="utf-8", newline="")
 
 
+def read_rows(path: Path) -> list[dict]:
+    """The rows of a CSV file, gzip-compressed when its name ends in .gz."""
+    with open_csv(path) as stream:
+        return list(csv.DictReader(stream))
+
+
 def write_gzip_csv(path: Path, rows: list[dict], columns: list[str]) -> None:
     """`rows` as gzip-compressed CSV, byte for byte the same for the same rows (no timestamp)."""
     atomic_write_bytes(path, gzip.compress(csv_text(rows, columns).encode("utf-8"), mtime=0))

@@ -110,22 +110,16 @@ def frozen_test_set(folder: Path) -> dict[str, str]:
 
 
 def beside_frozen_test(candidates: dict[str, dict], label: dict[str, str], documents: dict[str, str],
-                        frozen: dict[str, str]) -> tuple[dict[str, list[str]], dict[str, int]]:
+                       frozen: dict[str, str]) -> tuple[dict[str, list[str]], dict[str, int]]:
     """The data files' ids when the test set is frozen: its sentences stay (labels by their latest
     reading), nothing joins it, and training takes the rest but for sentences of a test document
     and new sentences nearly copying a test sentence (the same statement published twice): those
     are dropped from training, never from the test set, so test figures stay comparable."""
     test = sorted(i for i in label if frozen.get(normalise_text(candidates[i]["text"])) == documents[i])
-    test_documents = set(frozen.values())
-    train = [i for i in sorted(label) if i not in set(test) and documents[i] not in test_documents]
-    limit, max_chars = DataSettings().max_train_test_similarity, DataSettings().max_text_chars
-
-    def examples(ids: list[str]) -> list[Example]:
-        return [Example(candidates[i]["text"], label[i], row=n) for n, i in enumerate(ids)]
-
-    copies = {train[pair.test_row] for pair in near_duplicates(examples(train), examples(test), limit)}
-    written_test = load_examples(DataSettings().test_path, max_chars=max_chars)
-    leaks = {train[pair.test_row] for pair in near_duplicates(examples(train), written_test, limit)}
+    tested, test_documents = set(test), set(frozen.values())
+    train = [i for i in sorted(label) if i not in tested and documents[i] not in test_documents]
+    copies = _copying(candidates, label, train, _examples(candidates, label, test))
+    leaks = _copying(candidates, label, train, _written(DataSettings().test_path))
     kept = [i for i in train if i not in copies | leaks]
     return ({"real_train.csv": kept, "real_test.csv": test},
             {"real_train_vs_real_test": len(copies), "real_train_vs_written_test": len(leaks)})
@@ -186,16 +180,24 @@ def assemble(candidates: dict[str, dict], labels_dir: Path, out_dir: Path, test_
 def _near_copies(candidates: dict[str, dict], label: dict[str, str], test: list[str],
                  train: list[str]) -> tuple[set[str], set[str]]:
     """Test ids that nearly copy a training sentence, and real training ids that nearly copy a written test one."""
-    limit, max_chars = DataSettings().max_train_test_similarity, DataSettings().max_text_chars
-
-    def examples(ids: list[str]) -> list[Example]:
-        return [Example(candidates[i]["text"], label[i], row=n) for n, i in enumerate(ids)]
-
-    written_train = load_examples(DataSettings().train_path, max_chars=max_chars)
-    written_test = load_examples(DataSettings().test_path, max_chars=max_chars)
-    copies = {test[pair.test_row] for pair in near_duplicates(examples(test), examples(train) + written_train, limit)}
-    leaks = {train[pair.test_row] for pair in near_duplicates(examples(train), written_test, limit)}
+    written_train = _written(DataSettings().train_path)
+    copies = _copying(candidates, label, test, _examples(candidates, label, train) + written_train)
+    leaks = _copying(candidates, label, train, _written(DataSettings().test_path))
     return copies, leaks
+
+
+def _copying(candidates: dict[str, dict], label: dict[str, str], ids: list[str], others: list[Example]) -> set[str]:
+    """The ids whose sentence reaches the train/test similarity limit with one of `others`."""
+    limit = DataSettings().max_train_test_similarity
+    return {ids[pair.test_row] for pair in near_duplicates(_examples(candidates, label, ids), others, limit)}
+
+
+def _examples(candidates: dict[str, dict], label: dict[str, str], ids: list[str]) -> list[Example]:
+    return [Example(candidates[i]["text"], label[i], row=n) for n, i in enumerate(ids)]
+
+
+def _written(path: Path) -> list[Example]:
+    return load_examples(path, max_chars=DataSettings().max_text_chars)
 
 
 def batches(candidate_files: list[Path], out_dir: Path, count: int, prefix: str, seed: int) -> None:

